@@ -1,0 +1,62 @@
+# The two commands a new user needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: run test lint check pytest e2e bench install vendor migrate seed clean
+
+# --- set-up ------------------------------------------------------------------------------------
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed vendor
+
+# Copy the npm-installed front-end assets to static/vendor/ (git-ignored), served by whitenoise.
+vendor: node_modules/.installed
+	@mkdir -p static/vendor/bootstrap static/vendor/bootstrap-icons static/vendor/htmx
+	@cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map static/vendor/bootstrap/
+	@cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map static/vendor/bootstrap/
+	@cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/
+	@cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+# --- the two commands --------------------------------------------------------------------------
+run: seed
+	@bash platform/dev.sh
+
+test: install lint check pytest
+
+# --- pieces of `make test` ---------------------------------------------------------------------
+lint: install
+	ruff check .
+	ruff format --check .
+	lint-imports
+
+check: install
+	$(PY) manage.py check --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest: install
+	$(PY) -m pytest -n 2 -m "not e2e"
+	$(PY) -m pytest -m e2e
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles .run

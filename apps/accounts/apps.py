@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    """Who a user is and what they may do: the user model, sign-in, roles and tiers."""
+
+    name = "apps.accounts"
+    label = "accounts"
+    verbose_name = "Accounts"

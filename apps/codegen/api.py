@@ -1,0 +1,1 @@
+"""REST API of the codegen app (``/api/v1/codegen/``): thin views over services and selectors."""

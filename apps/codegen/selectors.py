@@ -1,0 +1,1 @@
+"""Reads of the codegen app, scoped to their owner."""

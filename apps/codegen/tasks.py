@@ -1,0 +1,1 @@
+"""Celery tasks of the codegen app, each delegating to a service."""

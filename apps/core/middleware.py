@@ -1,0 +1,57 @@
+"""Request-scoped middleware: request ids with an access log line, and rate-limit headers."""
+
+import logging
+import time
+
+from .request_context import accept_request_id, bind_request_id, reset_request_id
+
+access_log = logging.getLogger("apps.access")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class RequestIdMiddleware:
+    """Accept or create ``X-Request-ID``, bind it for the request's log lines, echo it back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = accept_request_id(request.headers.get(REQUEST_ID_HEADER))
+        request.request_id = request_id
+        token = bind_request_id(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request_id
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            return response
+        finally:
+            reset_request_id(token)
+
+
+class RateLimitHeadersMiddleware:
+    """Copy the limit counted by ``TierRateThrottle`` onto the response as ``X-RateLimit-*``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        state = getattr(request, "rate_limit", None)
+        if state is not None:
+            response["X-RateLimit-Limit"] = str(state.limit)
+            response["X-RateLimit-Remaining"] = str(state.remaining)
+            response["X-RateLimit-Reset"] = str(state.reset_in)
+        return response

@@ -1,0 +1,65 @@
+"""Rate limits by tier, counted atomically in the cache (Redis ``INCR`` in production).
+
+DRF's stock throttles read a list of timestamps, append and write it back: two concurrent requests
+can both pass. Here each request does one atomic increment of a per-minute counter, and the limit
+is checked against a sliding-window estimate (this minute's count plus the previous minute's,
+weighted by how much of it still overlaps the window), which avoids bursts at minute boundaries.
+"""
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle
+
+WINDOW_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class RateLimitState:
+    limit: int
+    remaining: int
+    reset_in: int
+
+
+def tier_of(user) -> str:
+    if not user or not user.is_authenticated:
+        return "anon"
+    return getattr(user, "tier", "free") or "free"
+
+
+def _increment(key: str) -> int:
+    cache.add(key, 0, timeout=WINDOW_SECONDS * 2 + 5)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the key expired between add() and incr()
+        cache.set(key, 1, timeout=WINDOW_SECONDS * 2 + 5)
+        return 1
+
+
+class TierRateThrottle(BaseThrottle):
+    """Anonymous < free < premium requests per minute (``settings.API_RATE_LIMITS``)."""
+
+    def allow_request(self, request, view) -> bool:
+        tier = tier_of(request.user)
+        limit = settings.API_RATE_LIMITS[tier]
+        ident = f"u{request.user.pk}" if tier != "anon" else f"ip{self.get_ident(request)}"
+
+        now = time.time()
+        window = int(now // WINDOW_SECONDS)
+        current = _increment(f"throttle:{ident}:{window}")
+        previous = cache.get(f"throttle:{ident}:{window - 1}", 0)
+        elapsed = (now % WINDOW_SECONDS) / WINDOW_SECONDS
+        estimated = current + previous * (1 - elapsed)
+
+        self.wait_seconds = WINDOW_SECONDS - (now % WINDOW_SECONDS)
+        request._request.rate_limit = RateLimitState(
+            limit=limit,
+            remaining=max(0, int(limit - estimated)),
+            reset_in=int(self.wait_seconds + 0.999),
+        )
+        return estimated <= limit
+
+    def wait(self) -> float:
+        return self.wait_seconds

@@ -1,0 +1,49 @@
+"""Pages of the core app: the dashboard and the jobs pages (status refreshed by htmx polling)."""
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from . import health, selectors, services
+from .navigation import DOMAINS
+
+RECENT_JOBS = 8
+
+
+@login_required
+def dashboard(request):
+    ok, report = health.readiness_report()
+    return render(
+        request,
+        "core/dashboard.html",
+        {
+            "domains": DOMAINS,
+            "ready": ok,
+            "checks": report["checks"],
+            "recent_jobs": selectors.jobs_of(user=request.user)[:RECENT_JOBS],
+        },
+    )
+
+
+@login_required
+def job_list(request):
+    return render(request, "core/job_list.html", {"jobs": selectors.jobs_of(user=request.user)[:100]})
+
+
+@login_required
+def job_detail(request, job_id):
+    return render(request, "core/job_detail.html", {"job": selectors.job_of(user=request.user, job_id=job_id)})
+
+
+@login_required
+def job_status(request, job_id):
+    """The htmx partial polled by the job page until the job finishes."""
+    return render(request, "core/_job_status.html", {"job": selectors.job_of(user=request.user, job_id=job_id)})
+
+
+@staff_member_required
+@require_POST
+def start_selfcheck(request):
+    job = services.enqueue_job(owner=request.user, kind="core.selfcheck")
+    return redirect("core:job-detail", job_id=job.id)

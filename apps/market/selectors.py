@@ -1,0 +1,1 @@
+"""Reads of the market app, scoped to their owner."""

@@ -1,0 +1,1 @@
+"""Celery tasks of the market app, each delegating to a service."""

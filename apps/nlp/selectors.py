@@ -1,0 +1,1 @@
+"""Reads of the nlp app, scoped to their owner."""

@@ -1,0 +1,1 @@
+"""Celery tasks of the nlp app, each delegating to a service."""

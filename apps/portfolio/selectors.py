@@ -1,0 +1,1 @@
+"""Reads of the portfolio app, scoped to their owner."""

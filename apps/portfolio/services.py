@@ -1,0 +1,1 @@
+"""Writes of the portfolio app: atomic, keyword-only functions named for what they do."""

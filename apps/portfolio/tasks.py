@@ -1,0 +1,1 @@
+"""Celery tasks of the portfolio app, each delegating to a service."""

@@ -1,0 +1,9 @@
+"""Pages of the portfolio app."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+@login_required
+def index(request):
+    return render(request, "portfolio/index.html")

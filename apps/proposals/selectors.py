@@ -1,0 +1,1 @@
+"""Reads of the proposals app, scoped to their owner."""

@@ -1,0 +1,1 @@
+"""Writes of the proposals app: atomic, keyword-only functions named for what they do."""

@@ -1,0 +1,1 @@
+"""Celery tasks of the proposals app, each delegating to a service."""

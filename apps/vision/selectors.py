@@ -1,0 +1,1 @@
+"""Reads of the vision app, scoped to their owner."""

@@ -1,0 +1,1 @@
+"""Celery tasks of the vision app, each delegating to a service."""

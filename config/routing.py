@@ -1,0 +1,5 @@
+"""Every WebSocket route of the platform, collected from the apps' `routing` modules."""
+
+from apps.core.routing import websocket_urlpatterns as core_routes
+
+websocket_urlpatterns = [*core_routes]
