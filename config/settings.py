@@ -7,6 +7,7 @@ layer and the Celery broker. ``DEBUG=0`` is production: it refuses to start with
 and ``ALLOWED_HOSTS`` and turns on every protection ``manage.py check --deploy`` asks for.
 """
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -122,7 +123,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, channel layer, broker: Redis when REDIS_URL is set ---------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="aip")
+# Parallel test workers (pytest-xdist) share one Redis: each gets its own key space.
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="aip") + env.str("PYTEST_XDIST_WORKER", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -258,6 +260,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+if DEBUG:  # files come from the finders; STATIC_ROOT exists only after collectstatic
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # --- Security headers (all on; the HTTPS-only ones in production) ------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -10,5 +10,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Platform"
 
     def ready(self) -> None:
+        from .logging import install_request_id_record_factory
+
+        install_request_id_record_factory()
         # Each app registers the job kinds it runs in its own `jobs` module.
         autodiscover_modules("jobs")

@@ -111,6 +111,8 @@ READINESS_CHECKS: dict[str, Callable[[], dict[str, Any]]] = {
     "channel_layer": check_channel_layer,
 }
 
+CHECK_LABELS = {"database": "Database", "cache": "Cache", "broker": "Task broker", "channel_layer": "Channel layer"}
+
 
 def readiness_report() -> tuple[bool, dict[str, Any]]:
     checks = {name: check() for name, check in READINESS_CHECKS.items()}

@@ -182,14 +182,18 @@ def claim_idempotency_key(
 ) -> tuple[IdempotencyKey, Claim]:
     """Claim ``key`` for this request, in its own committed transaction."""
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            record = IdempotencyKey.objects.create(
-                scope=scope, key=key, fingerprint=fingerprint, method=method, path=path[:512], locked_at=now
-            )
-        return record, Claim.CLAIMED
-    except IntegrityError:
-        record = IdempotencyKey.objects.get(scope=scope, key=key)
+    # Retries are the common case for a known key: one SELECT answers them. A new key is INSERTed;
+    # the unique constraint decides between two requests racing with the same new key.
+    record = IdempotencyKey.objects.filter(scope=scope, key=key).first()
+    if record is None:
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(
+                    scope=scope, key=key, fingerprint=fingerprint, method=method, path=path[:512], locked_at=now
+                )
+            return record, Claim.CLAIMED
+        except IntegrityError:
+            record = IdempotencyKey.objects.get(scope=scope, key=key)
 
     if record.fingerprint != fingerprint:
         return record, Claim.MISMATCH

@@ -30,12 +30,14 @@ def tier_of(user) -> str:
 
 
 def _increment(key: str) -> int:
-    cache.add(key, 0, timeout=WINDOW_SECONDS * 2 + 5)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the key expired between add() and incr()
-        cache.set(key, 1, timeout=WINDOW_SECONDS * 2 + 5)
-        return 1
+    """Atomically add one to ``key``; one round trip once the minute's counter exists."""
+    for _ in range(3):
+        try:
+            return cache.incr(key)
+        except ValueError:  # first request of the minute (or the key just expired)
+            if cache.add(key, 1, timeout=WINDOW_SECONDS * 2 + 5):
+                return 1
+    raise RuntimeError(f"could not count requests under {key}")
 
 
 class TierRateThrottle(BaseThrottle):

@@ -20,7 +20,7 @@ def dashboard(request):
         {
             "domains": DOMAINS,
             "ready": ok,
-            "checks": report["checks"],
+            "checks": [(health.CHECK_LABELS[name], check) for name, check in report["checks"].items()],
             "recent_jobs": selectors.jobs_of(user=request.user)[:RECENT_JOBS],
         },
     )
