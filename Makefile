@@ -52,8 +52,8 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 pytest: install
-	$(PY) -m pytest -n 2 -m "not e2e"
-	$(PY) -m pytest -m e2e
+	$(PY) -m pytest -n 2 -m "not e2e and not serial"
+	$(PY) -m pytest -m "serial or e2e"
 
 bench: install
 	$(PY) bench/run.py
