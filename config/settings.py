@@ -14,7 +14,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
-from kombu import Queue
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -152,7 +152,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True  # job state lives in apps.core.models.Job, not in a result backend
 CELERY_TASK_DEFAULT_QUEUE = "default"
 JOB_QUEUES = ("default", "ai", "images", "analysis")
-CELERY_TASK_QUEUES = tuple(Queue(name) for name in JOB_QUEUES)
+CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name, type="direct"), routing_key=name) for name in JOB_QUEUES)
 CELERY_TASK_ROUTES = {
     "apps.codegen.tasks.*": {"queue": "ai"},
     "apps.proposals.tasks.*": {"queue": "ai"},
