@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.middleware.RateLimitHeadersMiddleware",
+    # Last: turns a django-axes lockout into the answer of apps.accounts.lockout.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -185,12 +189,47 @@ CELERY_BEAT_SCHEDULE = {
 JOB_STALL_TIMEOUT = timedelta(seconds=env.int("JOB_STALL_TIMEOUT", default=CELERY_TASK_TIME_LIMIT * 2))
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 
+# --- Email -------------------------------------------------------------------------------------
+# EMAIL_URL: consolemail:// (default, prints emails), smtp://user:pass@host:587 or
+# smtp+tls://… (see django-environ's email_url).
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AI Platform <no-reply@localhost>")
+# Absolute links in emails (verification, password reset).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # --- Realtime ----------------------------------------------------------------------------------
 # Where the browser opens WebSockets. Empty means "same origin as the page" (one daphne, or nginx
 # sending /ws/ to daphne); `make run` with Redis sets it to the daphne port.
 WEBSOCKET_URL = env.str("WEBSOCKET_URL", default="")
 
 # --- Auth and passwords ------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # counts failures and refuses locked-out sign-ins
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)  # seconds; email links too
+API_KEYS_PER_USER = env.int("API_KEYS_PER_USER", default=20)
+# django-axes: lock an email + IP pair (and, for API keys, the IP) after repeated failures.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.axes_username"
+AXES_USERNAME_FORM_FIELD = "username"  # every sign-in calls authenticate(username=<email>, …)
+AXES_IPWARE_PROXY_COUNT = env.int("NUM_PROXIES", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env.int("NUM_PROXIES", default=0) else ["REMOTE_ADDR"]
+)
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -200,9 +239,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- REST API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    # JWT first so an anonymous API call is a 401 with `WWW-Authenticate: Bearer`, not a 403.
+    # Bearer schemes first so an anonymous API call is a 401 with `WWW-Authenticate: Bearer`, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "apps.accounts.authentication.ApiKeyAuthentication",
+        "apps.accounts.authentication.PlatformJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -226,6 +266,9 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=30),
     "AUTH_HEADER_TYPES": ("Bearer",),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,  # sign-ins send user_logged_in, which updates it
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
 }
 SPECTACULAR_SETTINGS = {

@@ -9,10 +9,12 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 logger = logging.getLogger(__name__)
@@ -28,6 +30,18 @@ class Unprocessable(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = "The request is well-formed but cannot be processed."
     default_code = "unprocessable"
+
+
+class TooManyAttempts(exceptions.APIException):
+    """429 for guessing (locked-out logins, wrong codes), with the seconds to wait."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Too many attempts; wait before trying again."
+    default_code = "too_many_attempts"
+
+    def __init__(self, detail=None, *, wait: int, code=None):
+        super().__init__(detail, code)
+        self.wait = max(1, int(wait))
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -58,7 +72,9 @@ def _first_code(codes: Any) -> str:
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
-    if isinstance(exc, Http404):
+    if isinstance(exc, DjangoValidationError):  # raised by services and model validation
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
@@ -83,11 +99,15 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
     code = _first_code(exc.get_codes()) if isinstance(exc, exceptions.APIException) else "error"
     message = _flatten(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
+    if isinstance(message, dict) and "detail" in message:  # simplejwt's {"detail", "code", "messages"}
+        message = message["detail"]
     if isinstance(message, dict | list):
         message = "; ".join(str(m) for m in (message.values() if isinstance(message, dict) else message))
     body = error_body(code, str(message))
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        body["error"]["retry_after"] = int(exc.wait + 0.999)
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled | TooManyAttempts) and wait is not None:
+        body["error"]["retry_after"] = int(wait + 0.999)
+        response["Retry-After"] = str(int(wait + 0.999))
     response.data = body
     return response
 

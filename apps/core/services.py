@@ -222,6 +222,12 @@ def release_idempotency_key(*, record: IdempotencyKey) -> None:
     IdempotencyKey.objects.filter(pk=record.pk, status=IdempotencyKey.Status.PROCESSING).delete()
 
 
+def forget_idempotency_keys(*, scope: str) -> int:
+    """Delete every stored idempotent response of one client (their personal data)."""
+    deleted, _ = IdempotencyKey.objects.filter(scope=scope).delete()
+    return deleted
+
+
 def purge_expired_idempotency_keys() -> int:
     cutoff = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()

@@ -20,7 +20,7 @@ def test_login_page_then_dashboard(client, user):
     from tests.factories import PASSWORD
 
     assert client.get("/accounts/login/").status_code == 200
-    response = client.post("/accounts/login/", {"username": user.email, "password": PASSWORD}, follow=True)
+    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD}, follow=True)
     assert response.redirect_chain[-1][0] == "/"
     html = response.content.decode()
     assert "All systems ready" in html
@@ -29,9 +29,9 @@ def test_login_page_then_dashboard(client, user):
 
 
 def test_wrong_password_is_a_form_error(client, user):
-    response = client.post("/accounts/login/", {"username": user.email, "password": "wrong"})
-    assert response.status_code == 200
-    assert "Please enter a correct email" in response.content.decode()
+    response = client.post("/accounts/login/", {"email": user.email, "password": "wrong"})
+    assert response.status_code == 400
+    assert "Email or password is incorrect." in response.content.decode()
 
 
 @pytest.mark.parametrize("path", DOMAIN_PAGES)

@@ -32,7 +32,7 @@ def test_wrong_password_shows_a_form_error(page, live_server):
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("alert")).to_contain_text("Please enter a correct email")
+    expect(page.get_by_role("alert")).to_contain_text("Email or password is incorrect.")
 
 
 def test_navigation_reaches_every_domain(page, live_server, sign_in):
