@@ -54,8 +54,8 @@ class InvalidCredentials(exceptions.AuthenticationFailed):
     default_code = "invalid_credentials"
 
 
-class InvalidToken(exceptions.ValidationError):
-    default_code = "invalid_token"
+def _invalid_token(field: str, message: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code="invalid_token")})
 
 
 # --- audit ---------------------------------------------------------------------------------------
@@ -141,10 +141,10 @@ def _user_from_uid(uidb64: str) -> User | None:
 
 @transaction.atomic
 def verify_email(*, uidb64: str, token: str, request=None) -> User:
-    """Mark the email verified. An unknown, expired or already used link is an InvalidToken."""
+    """Mark the email verified. An unknown, expired or used link is a ValidationError on ``token``."""
     user = _user_from_uid(uidb64)
     if user is None or not tokens.email_verification_token.check_token(user, token):
-        raise InvalidToken({"token": ["This verification link is invalid, expired or already used."]})
+        raise _invalid_token("token", "This verification link is invalid, expired or already used.")
     user.email_verified_at = timezone.now()
     user.save(update_fields=["email_verified_at"])
     record_event(kind=Kind.EMAIL_VERIFIED, user=user, request=request)
@@ -207,7 +207,7 @@ def user_for_mfa_challenge(*, challenge: str) -> User:
     user_id = tokens.read_mfa_challenge(challenge)
     user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
     if user is None or not user.mfa_enabled:
-        raise InvalidToken({"mfa_token": ["The sign-in step expired; start again with your password."]})
+        raise _invalid_token("mfa_token", "The sign-in step expired; start again with your password.")
     return user
 
 
@@ -233,9 +233,9 @@ def logout(*, request, user: User, refresh: str | None, access_token=None) -> No
         try:
             token = RefreshToken(refresh)
         except TokenError as exc:
-            raise InvalidToken({"refresh": ["This refresh token is invalid or already revoked."]}) from exc
+            raise _invalid_token("refresh", "This refresh token is invalid or already revoked.") from exc
         if str(token.get("user_id")) != str(user.pk):
-            raise InvalidToken({"refresh": ["This refresh token belongs to another session."]})
+            raise _invalid_token("refresh", "This refresh token belongs to another session.")
         token.blacklist()
     if access_token is not None:
         revoke_access_token(token=access_token)
@@ -280,7 +280,7 @@ def reset_password(*, uidb64: str, token: str, password: str, request=None) -> U
     """Set a new password from an emailed link; the link then stops working, as do all tokens."""
     user = _user_from_uid(uidb64)
     if user is None or not tokens.password_reset_token.check_token(user, token):
-        raise InvalidToken({"token": ["This reset link is invalid, expired or already used."]})
+        raise _invalid_token("token", "This reset link is invalid, expired or already used.")
     user.set_password(_validated_password(password, user=user, field="password"))
     if user.email_verified_at is None:  # the link proved they read this mailbox
         user.email_verified_at = timezone.now()

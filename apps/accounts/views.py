@@ -236,6 +236,11 @@ def account_view(request):
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             return redirect(f"{reverse('accounts:account')}#security")
+        if action == "verify_resend":
+            if not request.user.email_verified:
+                services.send_verification_email(user=request.user)
+            messages.info(request, f"A new confirmation link is on its way to {request.user.email}.")
+            return redirect("accounts:account")
         if action not in ACCOUNT_FORMS or action == "delete":
             messages.error(request, "Unknown action.")
             return redirect("accounts:account")

@@ -79,3 +79,10 @@ def test_expired_verification_link(api_client, register, settings, monkeypatch):
     monkeypatch.setattr(email_verification_token, "_now", lambda: later)
     response = api_client.post("/api/v1/auth/verify-email/", {"uid": uid, "token": token}, format="json")
     assert response.status_code == 400
+
+
+def test_resend_verification(auth_client, user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = auth_client.post("/api/v1/auth/verify-email/resend/")
+    assert response.status_code == 202
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [user.email]

@@ -1,0 +1,114 @@
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+from apps.accounts.models import ApiKey, SecurityEvent
+from tests.accounts.conftest import bearer
+
+pytestmark = pytest.mark.django_db
+
+
+def create_key(client, name="bot"):
+    return client.post("/api/v1/auth/api-keys/", {"name": name}, format="json")
+
+
+def test_create_shows_the_key_once_and_stores_only_its_hash(auth_client, user):
+    response = create_key(auth_client)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["key"].startswith(f"aip_{body['prefix']}_")
+    stored = ApiKey.objects.get(pk=body["id"])
+    assert body["key"] not in (stored.key_hash, stored.prefix)
+    listed = auth_client.get("/api/v1/auth/api-keys/").json()
+    assert listed == [
+        {
+            "id": body["id"],
+            "name": "bot",
+            "prefix": body["prefix"],
+            "created_at": body["created_at"],
+            "last_used_at": None,
+        }
+    ]
+    assert SecurityEvent.objects.filter(user=user, kind="api_key_created").exists()
+
+
+def test_a_key_authenticates_and_records_its_use(auth_client, user):
+    key = create_key(auth_client).json()["key"]
+    me = bearer(key).get("/api/v1/auth/me/")
+    assert me.status_code == 200
+    assert me.json()["email"] == user.email
+    assert ApiKey.objects.get(user=user).last_used_at is not None
+
+
+def test_revoked_and_unknown_keys_are_401(auth_client):
+    created = create_key(auth_client).json()
+    assert auth_client.delete(f"/api/v1/auth/api-keys/{created['id']}/").status_code == 204
+    revoked = bearer(created["key"]).get("/api/v1/auth/me/")
+    assert revoked.status_code == 401
+    assert revoked.json()["error"]["code"] == "invalid_api_key"
+    forged = created["key"][:-4] + "AAAA"
+    assert bearer(forged).get("/api/v1/auth/me/").status_code == 401
+    assert bearer("aip_nothing").get("/api/v1/auth/me/").status_code == 401
+    assert auth_client.get("/api/v1/auth/api-keys/").json() == []
+
+
+def test_another_users_key_cannot_be_revoked(auth_client, other_user):
+    from rest_framework.test import APIClient
+
+    theirs = APIClient()
+    theirs.force_authenticate(other_user)
+    key = create_key(theirs).json()
+    assert auth_client.delete(f"/api/v1/auth/api-keys/{key['id']}/").status_code == 404
+    assert bearer(key["key"]).get("/api/v1/auth/me/").status_code == 200
+
+
+def test_a_nameless_key_is_refused(auth_client):
+    response = auth_client.post("/api/v1/auth/api-keys/", {"name": "  "}, format="json")
+    assert response.status_code == 400
+    assert "name" in response.json()["error"]["fields"]
+    assert not ApiKey.objects.exists()
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_guessing_keys_locks_the_address_out(auth_client):
+    good = create_key(auth_client).json()["key"]
+    for i in range(2):
+        assert bearer(f"aip_deadbeef_guess{i}").get("/api/v1/auth/me/").status_code == 401
+    locked = bearer("aip_deadbeef_guess3").get("/api/v1/auth/me/")
+    assert locked.status_code == 429
+    assert locked.json()["error"]["code"] == "locked_out"
+    assert locked.json()["error"]["retry_after"] > 0
+    assert bearer(good).get("/api/v1/auth/me/").status_code == 429
+    assert SecurityEvent.objects.filter(kind="api_key_rejected").count() >= 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_150_parallel_requests_on_a_free_key_about_100_pass(user):
+    from rest_framework.test import APIClient
+
+    owner = APIClient()
+    owner.force_authenticate(user)
+    key = create_key(owner).json()["key"]
+    from django.core.cache import cache
+
+    cache.delete_pattern("throttle:*") if hasattr(cache, "delete_pattern") else cache.clear()
+    start = threading.Barrier(12)
+
+    def call(_):
+        try:
+            return bearer(key).get("/api/v1/jobs/").status_code
+        finally:
+            connection.close()
+
+    def warm(_):
+        start.wait()
+        return call(_)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(warm, range(12))) + list(pool.map(call, range(138)))
+    passed, limited = statuses.count(200), statuses.count(429)
+    assert passed + limited == 150
+    assert 95 <= passed <= 100, (passed, limited)
