@@ -498,18 +498,19 @@ def change_access(*, user: User, actor: User, role: str | None = None, tier: str
     """Change a user's role and/or tier (admins only; checked by the caller), audited."""
     locked = User.objects.select_for_update().get(pk=user.pk)
     changes = []
-    if role is not None and role != locked.role:
-        if role not in User.Role.values:
-            raise ValidationError({"role": f"Must be one of {', '.join(User.Role.values)}."})
-        record_event(kind=Kind.ROLE_CHANGED, user=locked, actor=actor, request=request, old=locked.role, new=role)
-        locked.role = role
-        changes.append("role")
-    if tier is not None and tier != locked.tier:
-        if tier not in User.Tier.values:
-            raise ValidationError({"tier": f"Must be one of {', '.join(User.Tier.values)}."})
-        record_event(kind=Kind.TIER_CHANGED, user=locked, actor=actor, request=request, old=locked.tier, new=tier)
-        locked.tier = tier
-        changes.append("tier")
+    requested = (
+        ("role", role, User.Role.values, Kind.ROLE_CHANGED),
+        ("tier", tier, User.Tier.values, Kind.TIER_CHANGED),
+    )
+    for field, value, allowed, kind in requested:
+        old = getattr(locked, field)
+        if value is None or value == old:
+            continue
+        if value not in allowed:
+            raise ValidationError({field: f"Must be one of {', '.join(allowed)}."})
+        record_event(kind=kind, user=locked, actor=actor, request=request, old=old, new=value)
+        setattr(locked, field, value)
+        changes.append(field)
     if changes:
         locked.save(update_fields=changes)
     return locked

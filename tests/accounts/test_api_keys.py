@@ -1,12 +1,9 @@
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 from django.test import override_settings
 
 from apps.accounts.models import ApiKey, SecurityEvent
 from tests.accounts.conftest import bearer
+from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -95,20 +92,7 @@ def test_150_parallel_requests_on_a_free_key_about_100_pass(user):
     from django.core.cache import cache
 
     cache.delete_pattern("throttle:*") if hasattr(cache, "delete_pattern") else cache.clear()
-    start = threading.Barrier(12)
-
-    def call(_):
-        try:
-            return bearer(key).get("/api/v1/jobs/").status_code
-        finally:
-            connection.close()
-
-    def warm(_):
-        start.wait()
-        return call(_)
-
-    with ThreadPoolExecutor(max_workers=12) as pool:
-        statuses = list(pool.map(warm, range(12))) + list(pool.map(call, range(138)))
+    statuses = run_concurrently(lambda: bearer(key).get("/api/v1/jobs/").status_code, calls=150, threads=12)
     passed, limited = statuses.count(200), statuses.count(429)
     assert passed + limited == 150
     assert 95 <= passed <= 100, (passed, limited)

@@ -1,10 +1,8 @@
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from apps.core.models import IdempotencyKey, Job
+from tests.concurrency import run_concurrently
 
 URL = "/api/v1/test/jobs/"
 pytestmark = [pytest.mark.urls("tests.core.urls")]
@@ -69,25 +67,12 @@ def test_an_overlong_key_is_a_400_naming_the_header(auth_client):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_requests_with_one_key_do_the_work_once(user):
-    barrier = threading.Barrier(2)
-    responses = []
-
     def post():
         client = APIClient()
         client.force_authenticate(user)
-        barrier.wait()
-        try:
-            responses.append(
-                client.post(URL, {"kind": "race", "delay": 0.5}, format="json", HTTP_IDEMPOTENCY_KEY="race")
-            )
-        finally:
-            connection.close()
+        return client.post(URL, {"kind": "race", "delay": 0.5}, format="json", HTTP_IDEMPOTENCY_KEY="race")
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    responses = run_concurrently(post, calls=2)
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201, 409], [r.content for r in responses]

@@ -1,9 +1,7 @@
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
+from tests.concurrency import run_concurrently
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,22 +39,12 @@ def test_users_are_counted_separately(settings):
 def test_concurrent_requests_cannot_exceed_the_limit(settings):
     settings.API_RATE_LIMITS = {**settings.API_RATE_LIMITS, "free": 10}
     user = UserFactory()
-    statuses = []
-    barrier = threading.Barrier(8)
 
-    def burst():
+    def three_calls():
         client = APIClient()
         client.force_authenticate(user)
-        barrier.wait()
-        try:
-            statuses.extend(client.get("/api/v1/jobs/").status_code for _ in range(3))
-        finally:
-            connection.close()
+        return [client.get("/api/v1/jobs/").status_code for _ in range(3)]
 
-    threads = [threading.Thread(target=burst) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = [status for batch in run_concurrently(three_calls, calls=8) for status in batch]
     assert statuses.count(200) == 10
     assert statuses.count(429) == 14
