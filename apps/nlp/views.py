@@ -1,9 +1,83 @@
-"""Pages of the nlp app."""
+"""The text-analysis pages: analyse a text (all five analyses at once), history, topics."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+from rest_framework.exceptions import APIException
+
+from apps.core import selectors as core_selectors
+
+from . import forms, selectors, services
+from .models import Analysis
+
+PAGE_KINDS = (
+    Analysis.Kind.SENTIMENT,
+    Analysis.Kind.ENTITIES,
+    Analysis.Kind.SUMMARIZE,
+    Analysis.Kind.LANGUAGE,
+    Analysis.Kind.KEYWORDS,
+)
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc.detail)
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def index(request):
-    return render(request, "nlp/index.html")
+    form = forms.AnalyseForm(request.POST or None)
+    results, errors = {}, {}
+    if request.method == "POST" and form.is_valid():
+        for kind in PAGE_KINDS:
+            try:
+                results[kind] = services.analyse_text(owner=request.user, kind=kind, text=form.cleaned_data["text"])
+            except (ValidationError, APIException) as exc:
+                errors[kind] = _error_text(exc)
+    context = {
+        "form": form,
+        "results": results,
+        "errors": errors,
+        "analysed_text": form.cleaned_data.get("text") if results or errors else None,
+        "history": selectors.analyses_of(user=request.user)[:20],
+    }
+    if request.headers.get("HX-Request"):
+        # htmx swaps only 2xx answers: form errors come back as 200 inside the results panel.
+        return render(request, "nlp/_results.html", context)
+    return render(request, "nlp/index.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def analysis_detail(request, analysis_id: int):
+    return render(
+        request, "nlp/analysis.html", {"analysis": selectors.analysis_of(user=request.user, analysis_id=analysis_id)}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def topics(request):
+    form = forms.TopicsForm(
+        request.POST or None, corpora=services.corpora(), initial={"corpus": services.default_corpus()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.start_topics(owner=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.info(request, "Fitting topics; the chart appears when the job is done.")
+            return redirect("nlp:topics-result", job_id=job.id)
+    recent = core_selectors.jobs_of(user=request.user, kind="nlp.topics")[:10]
+    return render(request, "nlp/topics.html", {"form": form, "recent": recent}, status=400 if form.errors else 200)
+
+
+@login_required
+def topics_result(request, job_id):
+    job = core_selectors.job_of(user=request.user, job_id=job_id)
+    template = "nlp/_topics_result.html" if request.headers.get("HX-Request") else "nlp/topics_result.html"
+    return render(request, template, {"job": job})

@@ -1,0 +1,58 @@
+"""Text generation with Claude through the official ``anthropic`` SDK."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from apps.core.errors import ServiceUnavailable
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    model: str
+    stop_reason: str | None
+    input_tokens: int
+    output_tokens: int
+
+
+def client():
+    """An Anthropic client from settings; 503 when no key is configured."""
+    import anthropic
+
+    if not settings.ANTHROPIC_API_KEY:
+        raise ServiceUnavailable(
+            "Text generation needs Claude: set ANTHROPIC_API_KEY (see README, Settings).", code="generation_unavailable"
+        )
+    return anthropic.Anthropic(
+        api_key=settings.ANTHROPIC_API_KEY,
+        base_url=settings.ANTHROPIC_BASE_URL or None,
+        timeout=settings.ANTHROPIC_TIMEOUT,
+        max_retries=settings.ANTHROPIC_MAX_RETRIES,  # the SDK backs off on 429, 5xx and overloaded
+    )
+
+
+def generate(*, prompt: str, system: str = "", max_tokens: int, effort: str | None = None) -> Generation:
+    import anthropic
+
+    try:
+        message = client().messages.create(
+            model=settings.ANTHROPIC_MODEL,
+            max_tokens=max_tokens,
+            system=system or anthropic.NOT_GIVEN,
+            output_config={"effort": effort} if effort else anthropic.NOT_GIVEN,
+            messages=[{"role": "user", "content": prompt}],
+        )
+    except (anthropic.APIConnectionError, anthropic.APIStatusError) as exc:
+        status = getattr(exc, "status_code", None)
+        raise ServiceUnavailable(
+            f"Claude could not answer ({status or 'no connection'}); try again later.", code="generation_failed"
+        ) from exc
+    text = "".join(block.text for block in message.content if getattr(block, "type", "") == "text")
+    return Generation(
+        text=text,
+        model=message.model,
+        stop_reason=message.stop_reason,
+        input_tokens=message.usage.input_tokens,
+        output_tokens=message.usage.output_tokens,
+    )
