@@ -325,6 +325,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AnalysisKindEnum": "apps.nlp.models.Analysis.Kind",
+        "SecurityEventKindEnum": "apps.accounts.models.SecurityEvent.Kind",
+        "JobStatusEnum": "apps.core.models.Job.Status",
+    },
 }
 
 # --- Internationalisation ----------------------------------------------------------------------

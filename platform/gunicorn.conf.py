@@ -15,3 +15,15 @@ max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = None  # the app logs each request as JSON with its request id
 errorlog = "-"
+
+
+def post_worker_init(worker):
+    """Load the text-analysis models in the background, so the first request does not wait for them."""
+    import threading
+
+    from django.conf import settings
+
+    if settings.NLP_WARM_ON_WORKER_START:
+        from apps.nlp.apps import _warm_models
+
+        threading.Thread(target=_warm_models, name="warm-models", daemon=True).start()

