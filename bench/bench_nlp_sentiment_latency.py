@@ -29,7 +29,8 @@ def load(url: str, *, headers: dict, body_for) -> list[float]:
     lock = threading.Lock()
 
     def client(n: int) -> None:
-        with httpx.Client(timeout=30) as http:
+        # gunicorn sync workers close each connection: do not keep one alive to find it closed.
+        with httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as http:
             for i in range(REQUESTS_PER_CLIENT):
                 started = time.perf_counter()
                 body = body_for(n, i)
@@ -100,7 +101,8 @@ def main() -> None:
                     f"{base_url}/api/v1/nlp/sentiment/", json={"text": f"Warm up {i}."}, headers=headers, timeout=60
                 )
             print(f"{CLIENTS} concurrent clients x {REQUESTS_PER_CLIENT} requests, gunicorn with 2 sync workers")
-            print("  GET /health/live (baseline)")
+            print("  GET /health/live (baseline; a first pass opens the connections)")
+            load(f"{base_url}/health/live", headers={}, body_for=lambda n, i: None)
             floor = percentiles(load(f"{base_url}/health/live", headers={}, body_for=lambda n, i: None))
             print("  POST /api/v1/nlp/sentiment/ (news-sized text, lexicon backend, stored in history)")
             from news_texts import news_texts

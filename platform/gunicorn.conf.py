@@ -18,12 +18,8 @@ errorlog = "-"
 
 
 def post_worker_init(worker):
-    """Load the text-analysis models in the background, so the first request does not wait for them."""
-    import threading
+    """Load the text-analysis models before this worker takes requests (a few seconds at start),
+    so no request waits for them and no request competes with the loading for the GIL."""
+    from apps.nlp.apps import _warm_models
 
-    from django.conf import settings
-
-    if settings.NLP_WARM_ON_WORKER_START:
-        from apps.nlp.apps import _warm_models
-
-        threading.Thread(target=_warm_models, name="warm-models", daemon=True).start()
+    _warm_models()

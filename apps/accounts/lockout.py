@@ -5,13 +5,13 @@ from django.shortcuts import render
 
 from apps.core.errors import error_body
 
-from .services import lockout_wait_seconds
+from .services import lockout_message, lockout_wait_seconds
 
 
 def lockout_response(request, original_response=None, credentials=None):
     wait = lockout_wait_seconds(request, credentials)
     minutes = max(1, round(wait / 60))
-    message = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    message = lockout_message(wait)
     if request.path.startswith("/api/"):
         body = error_body("locked_out", message)
         body["error"]["retry_after"] = wait

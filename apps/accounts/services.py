@@ -167,14 +167,14 @@ def lockout_wait_seconds(request, credentials: dict | None = None) -> int:
     return max(1, int((latest + cool_off - timezone.now()).total_seconds()))
 
 
+def lockout_message(wait: int) -> str:
+    minutes = max(1, round(wait / 60))
+    return f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+
+
 def _locked_out(request, credentials: dict) -> TooManyAttempts:
     wait = lockout_wait_seconds(request, credentials)
-    minutes = max(1, round(wait / 60))
-    return TooManyAttempts(
-        f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-        wait=wait,
-        code="locked_out",
-    )
+    return TooManyAttempts(lockout_message(wait), wait=wait, code="locked_out")
 
 
 @dataclass(frozen=True)
@@ -349,9 +349,13 @@ def looks_like_api_key(value: str) -> bool:
 
 
 def authenticate_api_key(*, key: str, request) -> tuple[User, ApiKey]:
-    """The user of an active key. A wrong key counts as a failure for django-axes (per IP)."""
-    if _axes_locked(request):
-        raise _locked_out(request, API_KEY_CREDENTIALS)
+    """The user of an active key. A wrong key counts as a failure for django-axes (per IP); once an
+    IP is locked out, every key from it is refused until the cool-off ends."""
+    lock_key = f"apikey-lockout:{client_ip(request)}"
+    locked_until = cache.get(lock_key)  # one cache read per request, not axes' aggregate query
+    if locked_until is not None:
+        wait = max(1, int(locked_until - timezone.now().timestamp()))
+        raise TooManyAttempts(lockout_message(wait), wait=wait, code="locked_out")
     parts = key.split("_", 2)
     api_key = None
     if len(parts) == 3:
@@ -363,7 +367,9 @@ def authenticate_api_key(*, key: str, request) -> tuple[User, ApiKey]:
     if api_key is None or not hmac.compare_digest(api_key.key_hash, _api_key_hash(key)):
         user_login_failed.send(sender=__name__, credentials=API_KEY_CREDENTIALS, request=request)
         if getattr(request, "axes_locked_out", False) or _axes_locked(request):
-            raise _locked_out(request, API_KEY_CREDENTIALS)
+            error = _locked_out(request, API_KEY_CREDENTIALS)
+            cache.set(lock_key, timezone.now().timestamp() + error.wait, timeout=error.wait)
+            raise error
         raise exceptions.AuthenticationFailed("Invalid or revoked API key.", code="invalid_api_key")
     stale = timezone.now() - timedelta(seconds=API_KEY_TOUCH_SECONDS)
     ApiKey.objects.filter(pk=api_key.pk).filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)).update(
