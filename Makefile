@@ -29,6 +29,7 @@ vendor: node_modules/.installed
 	@cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/
 	@cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	@mkdir -p static/vendor/chartjs && cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/
+	@mkdir -p static/vendor/lightweight-charts && cp node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js static/vendor/lightweight-charts/
 
 migrate: install
 	$(PY) manage.py migrate --noinput

@@ -243,6 +243,12 @@ NLP_BATCH_MAX_TEXTS = env.int("NLP_BATCH_MAX_TEXTS", default=1000)
 NLP_CACHE_SECONDS = env.int("NLP_CACHE_SECONDS", default=24 * 3600)
 NLP_WARM_ON_WORKER_START = env.bool("NLP_WARM_ON_WORKER_START", default=True)
 
+# --- Market data (apps.market) ------------------------------------------------------------------
+MARKET_HISTORY_MAX_BARS = env.int("MARKET_HISTORY_MAX_BARS", default=10_000)
+MARKET_FEED_INTERVAL = env.float("MARKET_FEED_INTERVAL", default=1.0)
+# Run the quote feed inside the web process (the one-process set-up without Redis).
+MARKET_FEED_IN_PROCESS = env.bool("MARKET_FEED_IN_PROCESS", default=False)
+
 # --- Claude (text generation here, code generation in apps.codegen) ----------------------------
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="")  # a proxy or gateway; empty = Anthropic

@@ -545,3 +545,19 @@ def delete_account(*, user: User, password: str, request=None) -> None:
 
 def record_export(*, user: User, request=None) -> None:
     record_event(kind=Kind.DATA_EXPORTED, user=user, request=request)
+
+
+def user_for_bearer_token(*, token: str, request) -> User:
+    """The user of an API key or JWT access token (for WebSocket clients that cannot send headers).
+    Raises rest_framework's AuthenticationFailed (or TooManyAttempts for a locked-out address)."""
+    if looks_like_api_key(token):
+        return authenticate_api_key(key=token, request=request)[0]
+    from .authentication import PlatformJWTAuthentication
+
+    auth = PlatformJWTAuthentication()
+    try:
+        return auth.get_user(auth.get_validated_token(token.encode()))
+    except exceptions.APIException:
+        raise
+    except Exception as exc:  # simplejwt's InvalidToken is an APIException; anything else is malformed input
+        raise exceptions.AuthenticationFailed("Invalid token.") from exc

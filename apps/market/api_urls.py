@@ -1,3 +1,21 @@
+from django.urls import path, re_path
+
+from . import api
+
 app_name = "market"
 
-urlpatterns: list = []
+SYMBOL = r"(?P<symbol>[A-Za-z0-9.^=_-]{1,20})"
+
+urlpatterns = [
+    path("stocks/search", api.SearchApi.as_view(), name="search"),
+    path("stocks/search/", api.SearchApi.as_view()),
+    re_path(rf"^stocks/{SYMBOL}/?$", api.QuoteApi.as_view(), name="quote"),
+    re_path(rf"^stocks/{SYMBOL}/history/?$", api.HistoryApi.as_view(), name="history"),
+    re_path(rf"^stocks/{SYMBOL}/fundamentals/?$", api.FundamentalsApi.as_view(), name="fundamentals"),
+    re_path(rf"^stocks/{SYMBOL}/news/?$", api.NewsApi.as_view(), name="news"),
+    re_path(rf"^stocks/{SYMBOL}/analysis/?$", api.AnalysisApi.as_view(), name="analysis"),
+    path("indices/", api.IndicesApi.as_view(), name="indices"),
+    path("trending/", api.TrendingApi.as_view(), name="trending"),
+    path("gainers/", api.GainersApi.as_view(), name="gainers"),
+    path("losers/", api.LosersApi.as_view(), name="losers"),
+]

@@ -1,1 +1,129 @@
-"""Reads of the market app, scoped to their owner."""
+"""Reads of the market app: instruments, quotes, bar ranges, search and movers."""
+
+from datetime import datetime
+from difflib import SequenceMatcher
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+
+from .models import Bar, Instrument, NewsItem, Quote
+
+
+class UnknownSymbol(Http404):
+    def __init__(self, symbol: str):
+        super().__init__(f"Unknown symbol {symbol!r}.")
+        self.symbol = symbol
+
+
+def instrument(*, symbol: str) -> Instrument:
+    found = Instrument.objects.filter(symbol__iexact=symbol.strip(), is_active=True).first()
+    if found is None:
+        raise UnknownSymbol(symbol)
+    return found
+
+
+def active_instruments() -> QuerySet[Instrument]:
+    return Instrument.objects.filter(is_active=True)
+
+
+def known_symbols(symbols: list[str]) -> dict[str, Instrument]:
+    """Upper-cased symbol → instrument, for those that exist."""
+    wanted = {s.strip().upper() for s in symbols}
+    return {i.symbol.upper(): i for i in Instrument.objects.filter(symbol__in=wanted, is_active=True)}
+
+
+def bars(
+    *,
+    instrument: Instrument,
+    interval: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int | None = None,
+) -> list[dict]:
+    """Bars oldest first, as plain dicts (one query, only the columns needed)."""
+    if interval not in Bar.Interval.values:
+        raise ValidationError({"interval": f"Must be one of {', '.join(Bar.Interval.values)}."})
+    rows = Bar.objects.filter(instrument=instrument, interval=interval)
+    if start:
+        rows = rows.filter(time__gte=start)
+    if end:
+        rows = rows.filter(time__lte=end)
+    values = rows.values("time", "open", "high", "low", "close", "volume")
+    if limit:
+        return list(reversed(values.order_by("-time")[:limit]))
+    return list(values.order_by("time"))
+
+
+def last_bars(*, instrument: Instrument, interval: str, count: int) -> list[dict]:
+    return bars(instrument=instrument, interval=interval, limit=count)
+
+
+def native_interval(instrument: Instrument) -> str | None:
+    """The finest interval the instrument has bars for (daily preferred when it has them)."""
+    intervals = set(Bar.objects.filter(instrument=instrument).values_list("interval", flat=True).distinct())
+    if "1d" in intervals:
+        return "1d"
+    order = ["1h", "15m", "5m", "1m", "1wk", "1mo"]
+    return next((i for i in order if i in intervals), None)
+
+
+def quote_of(instrument: Instrument) -> Quote | None:
+    return Quote.objects.filter(instrument=instrument).first()
+
+
+def search(*, query: str, limit: int = 10) -> list[tuple[Instrument, float]]:
+    """Instruments ranked by how well symbol or name match: exact symbol, symbol prefix, name
+    prefix, name contains, then fuzzy similarity (catches typos such as "gogle")."""
+    q = query.strip().lower()
+    if not q:
+        return []
+    ranked = []
+    for item in active_instruments().only("symbol", "name", "exchange", "asset_type", "currency"):
+        symbol, name = item.symbol.lower(), item.name.lower()
+        if symbol == q:
+            score = 1.0
+        elif symbol.startswith(q):
+            score = 0.9
+        elif name.startswith(q):
+            score = 0.8
+        elif q in name:
+            score = 0.7
+        else:
+            fuzzy = max(
+                SequenceMatcher(None, q, symbol).ratio(),
+                max((SequenceMatcher(None, q, word).ratio() for word in name.split()), default=0),
+            )
+            score = 0.6 * fuzzy if fuzzy >= 0.6 else 0
+        if score:
+            ranked.append((item, round(score, 3)))
+    ranked.sort(key=lambda pair: (-pair[1], pair[0].symbol))
+    return ranked[:limit]
+
+
+def movers() -> list[dict]:
+    """Every instrument with a quote: change % and volume, for gainers, losers and trending."""
+    rows = []
+    for quote in Quote.objects.select_related("instrument").filter(instrument__is_active=True):
+        change = quote.change_percent
+        rows.append(
+            {
+                "instrument": quote.instrument,
+                "quote": quote,
+                "change_percent": float(change) if change is not None else 0.0,
+                "volume": float(quote.volume or 0),
+            }
+        )
+    return rows
+
+
+def news_for(*, instrument: Instrument, limit: int = 20) -> QuerySet[NewsItem]:
+    return instrument.news.all()[:limit]
+
+
+def news_corpus(owner) -> list[tuple[str, str]]:
+    """The stored market news as a corpus for topic modelling (the nlp app's default)."""
+    return [
+        (str(pk), f"{headline}. {summary}".strip())
+        for pk, headline, summary in NewsItem.objects.values_list("id", "headline", "summary")[:5000]
+    ]

@@ -1,1 +1,336 @@
-"""Writes of the market app: atomic, keyword-only functions named for what they do."""
+"""Writes of the market app: bar imports, quotes, analyses (cached), news with sentiment."""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from apps.nlp import services as nlp_services
+
+from . import selectors
+from .engine import indicators, risk, signals
+from .models import Bar, Instrument, NewsItem, Quote
+
+QUOTE_TTL = 60
+ANALYSIS_TTL = 3600
+MAX_IMPORT_ERRORS = 20
+
+
+# --- cache keys -------------------------------------------------------------------------------
+
+
+def _bars_version(instrument_id: int) -> int:
+    return cache.get_or_set(f"market:bars-version:{instrument_id}", 1, timeout=None)
+
+
+def bars_changed(*, instrument: Instrument) -> None:
+    """New bars: cached analyses of the instrument are now stale, and so is its cached quote."""
+    key = f"market:bars-version:{instrument.pk}"
+    cache.add(key, 1, timeout=None)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 2, timeout=None)
+    cache.delete(f"market:quote:{instrument.symbol}")
+
+
+# --- importing bars ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedBar:
+    time: datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+
+
+def _decimal(value: Any, column: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise ValueError(f"{column} is not a number: {value!r}") from exc
+    if not number.is_finite():
+        raise ValueError(f"{column} is not a finite number: {value!r}")
+    return number
+
+
+def _time(value: Any) -> datetime:
+    text = str(value).strip()
+    parsed = parse_datetime(text)
+    if parsed is None:
+        day = parse_date(text)
+        if day is None:
+            raise ValueError(f"time is not a date or date-time: {value!r}")
+        parsed = datetime(day.year, day.month, day.day)
+    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
+
+
+def parse_row(row: dict[str, Any]) -> ParsedBar:
+    bar = ParsedBar(
+        time=_time(row.get("time")),
+        open=_decimal(row.get("open"), "open"),
+        high=_decimal(row.get("high"), "high"),
+        low=_decimal(row.get("low"), "low"),
+        close=_decimal(row.get("close"), "close"),
+        volume=_decimal(row.get("volume") if row.get("volume") not in (None, "") else 0, "volume"),
+    )
+    if min(bar.open, bar.high, bar.low, bar.close) <= 0:
+        raise ValueError("prices must be positive")
+    if bar.volume < 0:
+        raise ValueError("volume must not be negative")
+    if bar.high < max(bar.open, bar.close, bar.low) or bar.low > min(bar.open, bar.close):
+        raise ValueError(f"high {bar.high} / low {bar.low} do not contain open {bar.open} and close {bar.close}")
+    return bar
+
+
+TIME_COLUMNS = ("time", "date", "datetime", "timestamp", "")
+
+
+def csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, row) with lower-case column names; the time column may be unnamed (pandas' index)."""
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None:
+        return
+    names = {name: (name or "").strip().lower() for name in reader.fieldnames}
+    time_column = next((n for n, low in names.items() if low in TIME_COLUMNS), None)
+    for row in reader:
+        cleaned = {names[k]: v for k, v in row.items() if k is not None}
+        if time_column is not None:
+            cleaned["time"] = row[time_column]
+        yield reader.line_num, cleaned
+
+
+def parquet_rows(data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
+    import pandas as pd
+
+    frame = pd.read_parquet(io.BytesIO(data))
+    if not isinstance(frame.index, pd.RangeIndex):
+        frame = frame.reset_index()
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    time_column = next((c for c in frame.columns if c in TIME_COLUMNS or c == "index"), None)
+    for number, row in enumerate(frame.to_dict("records"), start=1):
+        if time_column:
+            row["time"] = row[time_column].isoformat() if hasattr(row[time_column], "isoformat") else row[time_column]
+        yield number, row
+
+
+@transaction.atomic
+def import_bars(
+    *, instrument: Instrument, interval: str, rows: Iterable[tuple[int, dict[str, Any]]], label: str = "row"
+) -> int:
+    """Insert or update bars; all of them or none. Bad rows are reported with their line numbers
+    (``ValidationError`` on ``file``, up to 20 listed). Returns the number of bars written."""
+    if interval not in Bar.Interval.values:
+        raise ValidationError({"interval": f"Must be one of {', '.join(Bar.Interval.values)}."})
+    parsed, errors, seen = [], [], set()
+    for number, row in rows:
+        try:
+            bar = parse_row(row)
+            if bar.time in seen:
+                raise ValueError(f"a bar for {bar.time.isoformat()} appears twice")
+            seen.add(bar.time)
+            parsed.append(bar)
+        except ValueError as exc:
+            errors.append(f"{label} {number}: {exc}")
+            if len(errors) >= MAX_IMPORT_ERRORS:
+                errors.append("… (stopped after 20 errors)")
+                break
+    if errors:
+        raise ValidationError({"file": errors})
+    if not parsed:
+        raise ValidationError({"file": ["The file has no bars."]})
+    Bar.objects.bulk_create(
+        [Bar(instrument=instrument, interval=interval, **bar.__dict__) for bar in parsed],
+        update_conflicts=True,
+        unique_fields=["instrument", "interval", "time"],
+        update_fields=["open", "high", "low", "close", "volume"],
+        batch_size=2000,
+    )
+    refresh_quote_from_bars(instrument=instrument)
+    transaction.on_commit(lambda: bars_changed(instrument=instrument))
+    return len(parsed)
+
+
+def import_bars_file(*, instrument: Instrument, interval: str, filename: str, data: bytes) -> int:
+    if filename.lower().endswith(".parquet"):
+        try:
+            rows = list(parquet_rows(data))
+        except Exception as exc:  # pyarrow raises many kinds for a broken file
+            raise ValidationError({"file": [f"Not a readable Parquet file: {exc}"]}) from exc
+        return import_bars(instrument=instrument, interval=interval, rows=rows, label="row")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError({"file": [f"The CSV is not UTF-8 (byte {exc.start})."]}) from exc
+    return import_bars(instrument=instrument, interval=interval, rows=csv_rows(text), label="line")
+
+
+def refresh_quote_from_bars(*, instrument: Instrument) -> Quote | None:
+    """Set the quote to the last close (labelled "last close") unless a newer live quote exists."""
+    interval = selectors.native_interval(instrument)
+    if interval is None:
+        return None
+    last_two = selectors.last_bars(instrument=instrument, interval=interval, count=2)
+    last = last_two[-1]
+    previous = last_two[0]["close"] if len(last_two) == 2 else None
+    quote = Quote.objects.filter(instrument=instrument).first()
+    if quote is not None and quote.time >= last["time"]:
+        return quote
+    quote, _ = Quote.objects.update_or_create(
+        instrument=instrument,
+        defaults={
+            "price": last["close"],
+            "previous_close": previous,
+            "volume": last["volume"],
+            "time": last["time"],
+            "source": "last close",
+        },
+    )
+    return quote
+
+
+# --- quotes -----------------------------------------------------------------------------------
+
+
+def quote_payload(instrument: Instrument, quote: Quote | None) -> dict:
+    if quote is None:
+        return {
+            "symbol": instrument.symbol,
+            "name": instrument.name,
+            "currency": instrument.currency,
+            "price": None,
+            "source": None,
+            "simulated": False,
+        }
+    change, pct = quote.change, quote.change_percent
+    return {
+        "symbol": instrument.symbol,
+        "name": instrument.name,
+        "currency": instrument.currency,
+        "exchange": instrument.exchange,
+        "asset_type": instrument.asset_type,
+        "price": str(quote.price),
+        "previous_close": None if quote.previous_close is None else str(quote.previous_close),
+        "change": None if change is None else str(round(change, 8)),
+        "change_percent": None if pct is None else round(float(pct), 4),
+        "volume": None if quote.volume is None else str(quote.volume),
+        "time": quote.time.isoformat(),
+        "source": quote.source,
+        "simulated": quote.source == "simulated",
+    }
+
+
+def cached_quote(*, instrument: Instrument) -> dict:
+    """The quote (cached for 60 s; dropped when new bars arrive or a tick updates it)."""
+    key = f"market:quote:{instrument.symbol}"
+    payload = cache.get(key)
+    if payload is None:
+        payload = quote_payload(instrument, selectors.quote_of(instrument))
+        cache.set(key, payload, timeout=QUOTE_TTL)
+    return payload
+
+
+def record_ticks(*, ticks: list[dict]) -> None:
+    """Store the latest simulated/provider prices: one quote row per instrument, cache refreshed."""
+    by_symbol = selectors.known_symbols([t["symbol"] for t in ticks])
+    for tick in ticks:
+        instrument = by_symbol.get(tick["symbol"].upper())
+        if instrument is None:
+            continue
+        quote, _ = Quote.objects.update_or_create(
+            instrument=instrument,
+            defaults={
+                "price": Decimal(str(tick["price"])),
+                "time": tick["time"],
+                "source": tick["source"],
+                **({"previous_close": Decimal(str(tick["previous_close"]))} if tick.get("previous_close") else {}),
+            },
+        )
+        cache.set(f"market:quote:{instrument.symbol}", quote_payload(instrument, quote), timeout=QUOTE_TTL)
+
+
+# --- analysis ---------------------------------------------------------------------------------
+
+
+def analysis(*, instrument: Instrument, interval: str | None = None, benchmark: str | None = None) -> dict:
+    """Indicators, signals, trend and risk on the instrument's bars (cached until new bars arrive)."""
+    interval = interval or selectors.native_interval(instrument)
+    if interval is None:
+        raise ValidationError({"symbol": f"{instrument.symbol} has no price history yet."})
+    key = f"market:analysis:{instrument.pk}:{interval}:{benchmark or '-'}:{_bars_version(instrument.pk)}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    rows = selectors.bars(instrument=instrument, interval=interval)
+    if len(rows) < 30:
+        raise ValidationError(
+            {"interval": f"Analysis needs at least 30 {interval} bars; {instrument.symbol} has {len(rows)}."}
+        )
+    df = indicators.frame(rows)
+    ind = indicators.compute(df, intraday=interval in Bar.INTRADAY)
+    bench_close = None
+    if benchmark:
+        bench = selectors.instrument(symbol=benchmark)
+        bench_close = indicators.frame(selectors.bars(instrument=bench, interval=interval))["close"]
+    result = {
+        "symbol": instrument.symbol,
+        "interval": interval,
+        "bars": len(rows),
+        "as_of": df.index[-1].isoformat(),
+        "close": round(float(df["close"].iloc[-1]), 6),
+        "indicators": indicators.last_values(ind),
+        **signals.detect(df, ind),
+        "risk": risk.measure(df["close"], benchmark=bench_close)
+        if interval not in Bar.INTRADAY
+        else risk.measure(df["close"]),
+    }
+    cache.set(key, result, timeout=ANALYSIS_TTL)
+    return result
+
+
+def chart_data(*, instrument: Instrument, interval: str, rows: list[dict]) -> dict:
+    """Overlays and panes for the chart: moving averages, Bollinger, RSI, MACD."""
+    if len(rows) < 2:
+        return {}
+    ind = indicators.compute(indicators.frame(rows), intraday=interval in Bar.INTRADAY)
+    return indicators.series(
+        ind, ["sma_20", "sma_50", "sma_200", "bb_upper", "bb_lower", "rsi_14", "macd", "macd_signal", "macd_hist"]
+    )
+
+
+# --- news -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_news(*, items: list[dict]) -> list[NewsItem]:
+    """Store news (de-duplicated by URL), each scored for sentiment by the nlp app."""
+    fresh = [i for i in items if not NewsItem.objects.filter(url=i["url"]).exists()]
+    scores = nlp_services.score_news(texts=[f"{i['headline']}. {i.get('summary', '')}".strip() for i in fresh])
+    created = []
+    for item, score in zip(fresh, scores, strict=True):
+        news = NewsItem.objects.create(
+            headline=item["headline"][:500],
+            summary=item.get("summary", ""),
+            source=item["source"][:100],
+            url=item["url"],
+            published_at=item["published_at"],
+            is_sample=item.get("is_sample", False),
+            sentiment_label=score["label"],
+            sentiment_score=score["score"],
+            sentiment_model=f"{score['backend']}:{score['model']}"[:100],
+        )
+        news.instruments.set(selectors.known_symbols(item.get("symbols", [])).values())
+        created.append(news)
+    return created

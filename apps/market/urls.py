@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -6,4 +6,6 @@ app_name = "market"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("search/", views.search, name="search"),
+    re_path(r"^(?P<symbol>[A-Za-z0-9.^=_-]{1,20})/$", views.instrument, name="instrument"),
 ]

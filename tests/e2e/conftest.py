@@ -55,7 +55,15 @@ def page(browser, request):
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.console_errors = []
-    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.on(
+        "console",
+        lambda msg: (
+            msg.type == "error"
+            and page.console_errors.append(
+                msg.text + (f" [{msg.location.get('url')}]" if "Content Security Policy" in msg.text else "")
+            )
+        ),
+    )
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
     yield page
     report = getattr(request.node, "report_call", None)
@@ -81,3 +89,54 @@ def sign_in(page, live_server):
         page.wait_for_url(f"{live_server.url}/")
 
     return sign_in_as
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, django_db_blocker):
+    """A real daphne process (HTTP + WebSockets) on the test database and the test Redis, for pages
+    that use the realtime feed. The test process publishes ticks through the same channel layer."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not settings.REDIS_URL:
+        pytest.skip("the realtime browser tests need PostgreSQL and Redis (DATABASE_URL, REDIS_URL), as in CI")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{base}/{connection.settings_dict['NAME']}",
+        "DEBUG": "1",
+        "LOG_LEVEL": "WARNING",
+        "CACHE_KEY_PREFIX": settings.CACHE_KEY_PREFIX,
+        "PYTEST_XDIST_WORKER": "",
+        "DB_POOL": "0",
+        "NLP_WARM_ON_WORKER_START": "0",
+    }
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        cwd=root,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/health/live", timeout=1)  # noqa: S310 - our own local server
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("daphne did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

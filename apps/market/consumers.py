@@ -1,0 +1,115 @@
+"""``/ws/market/realtime/``: live quotes. Subscribe to symbols, get a snapshot, then every tick.
+
+Messages from the client (JSON):
+  {"action": "auth", "token": "<JWT access token or API key>"}   (when no session cookie)
+  {"action": "subscribe", "symbols": ["GOOG", …]}               (at most 50 per connection)
+  {"action": "unsubscribe", "symbols": [...]}
+Frames to the client: {"type": "snapshot", "quote": {…}}, {"type": "tick", "symbol", "price", "time",
+"change", "change_percent", "volume", "source"}, {"type": "subscribed", "symbols": [...]},
+{"type": "error", "code", "message", …}. A bad message gets an error frame; the connection stays.
+"""
+
+import json
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.http import HttpRequest
+
+from apps.accounts import services as accounts
+
+from . import feed, selectors, services
+
+MAX_SYMBOLS = 50
+
+
+class RealtimeQuotesConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.symbols: set[str] = set()
+        await self.accept()
+
+    async def disconnect(self, code):
+        for symbol in self.symbols:
+            await self.channel_layer.group_discard(feed.group_name(symbol), self.channel_name)
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.user and self.user.is_authenticated)
+
+    async def send_json(self, content: dict) -> None:
+        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+
+    async def error(self, code: str, message: str, **extra) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message, **extra})
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = json.loads(text_data or "")
+        except (TypeError, ValueError):
+            return await self.error("bad_message", 'Send JSON, e.g. {"action": "subscribe", "symbols": ["GOOG"]}.')
+        if not isinstance(message, dict):
+            return await self.error("bad_message", 'A message is a JSON object with an "action".')
+        action = message.get("action")
+        if action == "auth":
+            return await self.authenticate(message.get("token"))
+        if action not in {"subscribe", "unsubscribe"}:
+            return await self.error("unknown_action", "action must be auth, subscribe or unsubscribe.")
+        if not self.authenticated:
+            return await self.error("not_authenticated", 'Sign in, or send {"action": "auth", "token": …} first.')
+        symbols = message.get("symbols")
+        if not isinstance(symbols, list) or not symbols or not all(isinstance(s, str) and s.strip() for s in symbols):
+            return await self.error("bad_symbols", "symbols must be a non-empty list of symbol strings.")
+        wanted = {s.strip().upper() for s in symbols}
+        if action == "unsubscribe":
+            for symbol in wanted & self.symbols:
+                await self.channel_layer.group_discard(feed.group_name(symbol), self.channel_name)
+            self.symbols -= wanted
+            return await self.send_json(
+                {"type": "unsubscribed", "symbols": sorted(wanted), "subscriptions": sorted(self.symbols)}
+            )
+        await self.subscribe(wanted)
+
+    async def authenticate(self, token) -> None:
+        if not isinstance(token, str) or not token:
+            return await self.error("bad_token", "token must be a JWT access token or an API key.")
+        try:
+            self.user = await database_sync_to_async(self._user_for_token)(token)
+        except Exception as exc:
+            return await self.error(
+                "not_authenticated", (getattr(exc, "detail", None) and str(exc.detail)) or "Invalid token."
+            )
+        await self.send_json({"type": "authenticated", "user": self.user.email})
+
+    def _user_for_token(self, token: str):
+        request = HttpRequest()
+        client = self.scope.get("client") or ("", 0)
+        request.META["REMOTE_ADDR"] = client[0] or "0.0.0.0"  # noqa: S104 - a value, not a bind address
+        return accounts.user_for_bearer_token(token=token, request=request)
+
+    async def subscribe(self, wanted: set[str]) -> None:
+        new = wanted - self.symbols
+        if len(self.symbols) + len(new) > MAX_SYMBOLS:
+            return await self.error(
+                "too_many_symbols", f"At most {MAX_SYMBOLS} symbols per connection; you have {len(self.symbols)}."
+            )
+        known, snapshots = await database_sync_to_async(self._snapshots)(sorted(new))
+        unknown = sorted(new - set(known))
+        for symbol in known:
+            await self.channel_layer.group_add(feed.group_name(symbol), self.channel_name)
+        self.symbols |= set(known)
+        if unknown:
+            await self.error(
+                "unknown_symbols",
+                f"Unknown symbol{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.",
+                symbols=unknown,
+            )
+        await self.send_json({"type": "subscribed", "symbols": known, "subscriptions": sorted(self.symbols)})
+        for snapshot in snapshots:
+            await self.send_json({"type": "snapshot", "quote": snapshot})
+
+    def _snapshots(self, symbols: list[str]) -> tuple[list[str], list[dict]]:
+        instruments = selectors.known_symbols(symbols)
+        return sorted(instruments), [services.cached_quote(instrument=instruments[s]) for s in sorted(instruments)]
+
+    async def market_tick(self, event):
+        await self.send_json({"type": "tick", **event["tick"]})

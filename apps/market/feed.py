@@ -1,0 +1,108 @@
+"""The quote feed: turns prices into ticks on the channel layer (one group per symbol).
+
+Without a realtime provider the prices come from the simulator: a random walk from each
+instrument's last price with its own recent volatility; every tick says ``"source": "simulated"``.
+"""
+
+import logging
+import math
+import random
+import re
+import time
+from datetime import UTC, datetime
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from . import selectors, services
+from .engine import indicators, risk, simulate
+
+logger = logging.getLogger(__name__)
+DEFAULT_VOLATILITY = 0.3
+PERSIST_EVERY_SECONDS = 5.0
+
+
+def group_name(symbol: str) -> str:
+    """A channel-layer group per symbol (group names allow letters, digits, ``_ . -`` only)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", lambda m: f"_{ord(m.group()):x}", symbol.upper())
+    return f"market.{safe}"
+
+
+class Simulator:
+    """In-memory state of the simulated walk for every active instrument with a price."""
+
+    def __init__(self, *, tick_seconds: float, seed: int | None = None):
+        self.tick_seconds = tick_seconds
+        self.rng = random.Random(seed)
+        self.state: dict[str, dict] = {}
+
+    def load(self) -> None:
+        for instrument in selectors.active_instruments():
+            quote = selectors.quote_of(instrument)
+            if quote is None:
+                continue
+            interval = selectors.native_interval(instrument)
+            rows = selectors.last_bars(instrument=instrument, interval=interval, count=90) if interval else []
+            vol = DEFAULT_VOLATILITY
+            if interval == "1d" and len(rows) > 20:
+                measured = risk.measure(indicators.frame(rows)["close"]).get("volatility")
+                vol = measured if measured and math.isfinite(measured) else DEFAULT_VOLATILITY
+            self.state[instrument.symbol] = {
+                "price": float(quote.price),
+                "open": float(quote.previous_close or quote.price),
+                "sigma": simulate.daily_volatility_to_tick_sigma(vol, self.tick_seconds),
+                "volume": 0.0,
+            }
+
+    def step(self) -> list[dict]:
+        now = datetime.now(UTC).isoformat()
+        ticks = []
+        for symbol, s in self.state.items():
+            s["price"] = simulate.next_price(s["price"], sigma=s["sigma"], rng=self.rng)
+            s["volume"] += self.rng.randint(1, 50) * 100
+            change = s["price"] - s["open"]
+            ticks.append(
+                {
+                    "symbol": symbol,
+                    "price": round(s["price"], 6),
+                    "time": now,
+                    "change": round(change, 6),
+                    "change_percent": round(change / s["open"] * 100, 4),
+                    "volume": s["volume"],
+                    "previous_close": s["open"],
+                    "source": "simulated",
+                }
+            )
+        return ticks
+
+
+def publish(ticks: list[dict]) -> None:
+    layer = get_channel_layer()
+
+    async def send_all():
+        for tick in ticks:
+            await layer.group_send(group_name(tick["symbol"]), {"type": "market.tick", "tick": tick})
+
+    async_to_sync(send_all)()
+
+
+def run(*, tick_seconds: float = 1.0, iterations: int | None = None, stop=None, seed: int | None = None) -> int:
+    """Tick until ``stop`` is set (or ``iterations`` ticks); returns the number of ticks sent."""
+    simulator = Simulator(tick_seconds=tick_seconds, seed=seed)
+    simulator.load()
+    logger.info("Quote feed: simulating %d instruments every %.2fs", len(simulator.state), tick_seconds)
+    sent, last_persist, count = 0, 0.0, 0
+    while iterations is None or count < iterations:
+        started = time.monotonic()
+        ticks = simulator.step()
+        publish(ticks)
+        sent += len(ticks)
+        count += 1
+        if started - last_persist >= PERSIST_EVERY_SECONDS:
+            services.record_ticks(ticks=[{**t, "time": datetime.fromisoformat(t["time"])} for t in ticks])
+            last_persist = started
+        if stop is not None and stop.wait(max(0.0, tick_seconds - (time.monotonic() - started))):
+            break
+        if stop is None:
+            time.sleep(max(0.0, tick_seconds - (time.monotonic() - started)))
+    return sent

@@ -1,0 +1,23 @@
+"""``manage.py run_quote_feed``: publish quote ticks to the channel layer until stopped."""
+
+import signal
+import threading
+
+from django.core.management.base import BaseCommand
+
+from apps.market import feed
+
+
+class Command(BaseCommand):
+    help = "Publish quote ticks (simulated unless a realtime provider is configured) until SIGINT/SIGTERM."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between ticks.")
+        parser.add_argument("--iterations", type=int, default=None, help="Stop after this many ticks (testing).")
+
+    def handle(self, *args, interval: float, iterations: int | None, **options):
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        sent = feed.run(tick_seconds=interval, iterations=iterations, stop=stop)
+        self.stdout.write(f"Quote feed stopped after {sent} ticks.")
