@@ -248,6 +248,24 @@ MARKET_HISTORY_MAX_BARS = env.int("MARKET_HISTORY_MAX_BARS", default=10_000)
 MARKET_FEED_INTERVAL = env.float("MARKET_FEED_INTERVAL", default=1.0)
 # Run the quote feed inside the web process (the one-process set-up without Redis).
 MARKET_FEED_IN_PROCESS = env.bool("MARKET_FEED_IN_PROCESS", default=False)
+# History providers, tried in this order (those needing a key are skipped without one).
+MARKET_PROVIDERS = env.list("MARKET_PROVIDERS", default=["polygon", "alphavantage", "yahoo"])
+MARKET_PROVIDER_SETTINGS = {
+    "polygon": {
+        "api_key": env.str("POLYGON_API_KEY", default=""),
+        "per_minute": env.int("POLYGON_PER_MINUTE", default=5),
+        "base_url": env.str("POLYGON_BASE_URL", default="https://api.polygon.io"),
+    },
+    "alphavantage": {
+        "api_key": env.str("ALPHAVANTAGE_API_KEY", default=""),
+        "per_minute": env.int("ALPHAVANTAGE_PER_MINUTE", default=5),
+        "base_url": env.str("ALPHAVANTAGE_BASE_URL", default="https://www.alphavantage.co"),
+    },
+    "yahoo": {
+        "per_minute": env.int("YAHOO_PER_MINUTE", default=60),
+        "base_url": env.str("YAHOO_BASE_URL", default="https://query1.finance.yahoo.com"),
+    },
+}
 
 # --- Claude (text generation here, code generation in apps.codegen) ----------------------------
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")

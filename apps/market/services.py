@@ -201,6 +201,22 @@ def refresh_quote_from_bars(*, instrument: Instrument) -> Quote | None:
     return quote
 
 
+def update_history(*, instrument: Instrument, interval: str, start: datetime, end: datetime) -> tuple[str, int]:
+    """Fetch bars from the first provider that answers and store them: (provider, bars written)."""
+    from .providers.base import HistoryQuery
+    from .providers.registry import fetch_history
+
+    provider, bars = fetch_history(HistoryQuery(symbol=instrument.symbol, interval=interval, start=start, end=end))
+    count = import_bars(
+        instrument=instrument,
+        interval=interval,
+        label=f"{provider} bar",
+        rows=((n, bar) for n, bar in enumerate(bars, start=1)),
+    )
+    Instrument.objects.filter(pk=instrument.pk).update(data_source=provider)
+    return provider, count
+
+
 # --- quotes -----------------------------------------------------------------------------------
 
 

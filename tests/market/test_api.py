@@ -195,3 +195,18 @@ def test_import_csv_and_parquet(tmp_path, capsys):
     assert acme.bars.count() == 4
     call_command("import_bars", str(good), "--symbol", "ACME")  # re-import updates, no duplicates
     assert acme.bars.count() == 4
+
+
+def test_admin_import_action(admin_client, goog):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = f"/admin/market/instrument/{goog.pk}/import-bars/"
+    bad = SimpleUploadedFile("bad.csv", BAD_CSV.encode())
+    response = admin_client.post(url, {"file": bad, "interval": "1d"})
+    assert response.status_code == 200 and "line 3: high 9 / low 11" in response.content.decode()
+    assert not goog.bars.filter(time__year=2024).exists()
+    good = SimpleUploadedFile("good.csv", b"date,open,high,low,close,volume\n2024-01-02,10,11,9,10.5,100\n")
+    assert admin_client.post(url, {"file": good, "interval": "1d"}).status_code == 302
+    assert goog.bars.filter(time__year=2024).count() == 1
+    chosen = admin_client.post("/admin/market/instrument/", {"action": "import_bars", "_selected_action": [goog.pk]})
+    assert chosen.status_code == 302 and chosen["Location"].endswith(f"/{goog.pk}/import-bars/")
