@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Markets Wire</title><link>https://wire.example/</link>
 <item><title>Google shares soar after record profit</title><link>https://wire.example/1</link>
-<description>&lt;p&gt;GOOG beat estimates.&lt;/p&gt;</description><pubDate>Wed, 23 Jan 2013 21:00:00 GMT</pubDate></item>
+<description>&lt;p&gt;GOOG beat estimates.&lt;/p&gt;</description>
+<pubDate>Wed, 23 Jan 2013 21:00:00 GMT</pubDate></item>
 <item><title>Oil prices plunge as supply jumps</title><link>https://wire.example/2</link>
 <pubDate>Thu, 24 Jan 2013 10:00:00 GMT</pubDate></item>
 </channel></rss>"""

@@ -15,7 +15,8 @@ class Polygon(Fetcher):
 
     def transform_query(self, query):
         multiplier, span = ("1", "day") if query.interval == "1d" else ("1", "hour")
-        path = f"/v2/aggs/ticker/{query.symbol.upper()}/range/{multiplier}/{span}/{query.start:%Y-%m-%d}/{query.end:%Y-%m-%d}"
+        dates = f"{query.start:%Y-%m-%d}/{query.end:%Y-%m-%d}"
+        path = f"/v2/aggs/ticker/{query.symbol.upper()}/range/{multiplier}/{span}/{dates}"
         return path, {"adjusted": "true", "sort": "asc", "limit": "50000", "apiKey": self.api_key}
 
     def transform_data(self, query, data):
