@@ -167,6 +167,33 @@ class AnalysisApi(APIView):
         return Response(services.analysis(instrument=instrument, interval=interval, benchmark=benchmark))
 
 
+class PredictionApi(APIView):
+    """Train the direction model for this instrument as a job (walk-forward validated, with baselines)."""
+
+    class PredictionInput(serializers.Serializer):
+        horizon = serializers.IntegerField(required=False, min_value=1, max_value=60, default=5)
+        interval = serializers.ChoiceField(choices=Bar.Interval.values, required=False)
+
+    @extend_schema(request=PredictionInput, responses={202: None})
+    def post(self, request, symbol: str):
+        from django.urls import reverse
+
+        from apps.core import services as core_services
+        from apps.core.api import JobOutputSerializer
+
+        instrument = selectors.instrument(symbol=symbol)
+        data = self.PredictionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        interval = data.validated_data.get("interval") or selectors.native_interval(instrument)
+        if interval is None:
+            raise ValidationError({"symbol": f"{instrument.symbol} has no price history yet."})
+        job = core_services.enqueue_job(owner=request.user, kind="market.predict", params={
+            "symbol": instrument.symbol, "interval": interval, "horizon": data.validated_data["horizon"]})
+        job.refresh_from_db()
+        url = reverse("api:job-detail", kwargs={"job_id": job.id})
+        return Response({"job": JobOutputSerializer(job).data, "url": url}, status=202, headers={"Location": url})
+
+
 class InstrumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Instrument

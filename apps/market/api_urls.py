@@ -14,6 +14,7 @@ urlpatterns = [
     re_path(rf"^stocks/{SYMBOL}/fundamentals/?$", api.FundamentalsApi.as_view(), name="fundamentals"),
     re_path(rf"^stocks/{SYMBOL}/news/?$", api.NewsApi.as_view(), name="news"),
     re_path(rf"^stocks/{SYMBOL}/analysis/?$", api.AnalysisApi.as_view(), name="analysis"),
+    re_path(rf"^stocks/{SYMBOL}/prediction/?$", api.PredictionApi.as_view(), name="prediction"),
     path("indices/", api.IndicesApi.as_view(), name="indices"),
     path("trending/", api.TrendingApi.as_view(), name="trending"),
     path("gainers/", api.GainersApi.as_view(), name="gainers"),

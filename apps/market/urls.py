@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("search/", views.search, name="search"),
     re_path(r"^(?P<symbol>[A-Za-z0-9.^=_-]{1,20})/$", views.instrument, name="instrument"),
+    re_path(r"^(?P<symbol>[A-Za-z0-9.^=_-]{1,20})/prediction/$", views.start_prediction, name="prediction"),
 ]

@@ -2,7 +2,11 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.core import services as core_services
 
 from . import selectors, services
 
@@ -51,3 +55,16 @@ def instrument(request, symbol: str):
             "default_range": "1y",
         },
     )
+
+
+@login_required
+@require_POST
+def start_prediction(request, symbol: str):
+    item = selectors.instrument(symbol=symbol)
+    interval = selectors.native_interval(item)
+    if interval is None:
+        messages.error(request, f"{item.symbol} has no price history to learn from.")
+        return redirect("market:instrument", symbol=item.symbol)
+    job = core_services.enqueue_job(owner=request.user, kind="market.predict",
+                                    params={"symbol": item.symbol, "interval": interval, "horizon": 5})
+    return redirect("core:job-detail", job_id=job.id)

@@ -210,3 +210,34 @@ def test_admin_import_action(admin_client, goog):
     assert goog.bars.filter(time__year=2024).count() == 1
     chosen = admin_client.post("/admin/market/instrument/", {"action": "import_bars", "_selected_action": [goog.pk]})
     assert chosen.status_code == 302 and chosen["Location"].endswith(f"/{goog.pk}/import-bars/")
+
+
+def test_prediction_job_reports_accuracy_next_to_baselines(auth_client, goog, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = auth_client.post("/api/v1/market/stocks/GOOG/prediction", {"horizon": 5}, format="json")
+    assert response.status_code == 202
+    job = auth_client.get(response.json()["url"]).json()
+    assert job["status"] == "succeeded", job["error"]
+    result = job["result"]
+    assert result["folds"] == 5 and len(result["fold_accuracy"]) == 5 and 0 <= result["accuracy"] <= 1
+    assert set(result["baselines"]) == {"majority_direction", "persistence"}
+    best = max(result["baselines"].values())
+    assert result["beats_baseline"] == (result["accuracy"] > best)
+    assert result["prediction"]["direction"] in {"up", "down"}
+    assert auth_client.post("/api/v1/market/stocks/GOOG/prediction", {"horizon": 0}, format="json").status_code == 400
+    assert auth_client.post("/api/v1/market/stocks/NOPE/prediction", {}, format="json").status_code == 404
+
+
+def test_market_pages(client, user, goog, django_capture_on_commit_callbacks):
+    client.force_login(user)
+    index = client.get("/market/").content.decode()
+    assert "GOOG" in index and 'data-testid="gainers"' in index
+    assert "GOOG" in client.get("/market/search/?q=goo").content.decode()
+    assert "Nothing matches" in client.get("/market/search/?q=zzzz").content.decode()
+    page = client.get("/market/GOOG/").content.decode()
+    assert 'data-history-url="/api/v1/market/stocks/GOOG/history"' in page and "Volatility" in page
+    assert client.get("/market/NOPE/").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post("/market/GOOG/prediction/")
+    assert started.status_code == 302
+    assert "Succeeded" in client.get(started["Location"]).content.decode()
