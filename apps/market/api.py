@@ -187,8 +187,11 @@ class PredictionApi(APIView):
         interval = data.validated_data.get("interval") or selectors.native_interval(instrument)
         if interval is None:
             raise ValidationError({"symbol": f"{instrument.symbol} has no price history yet."})
-        job = core_services.enqueue_job(owner=request.user, kind="market.predict", params={
-            "symbol": instrument.symbol, "interval": interval, "horizon": data.validated_data["horizon"]})
+        job = core_services.enqueue_job(
+            owner=request.user,
+            kind="market.predict",
+            params={"symbol": instrument.symbol, "interval": interval, "horizon": data.validated_data["horizon"]},
+        )
         job.refresh_from_db()
         url = reverse("api:job-detail", kwargs={"job_id": job.id})
         return Response({"job": JobOutputSerializer(job).data, "url": url}, status=202, headers={"Location": url})

@@ -1,8 +1,8 @@
 """Market pages: search and movers; an instrument page with the chart, live price, signals, risk, news."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -65,6 +65,7 @@ def start_prediction(request, symbol: str):
     if interval is None:
         messages.error(request, f"{item.symbol} has no price history to learn from.")
         return redirect("market:instrument", symbol=item.symbol)
-    job = core_services.enqueue_job(owner=request.user, kind="market.predict",
-                                    params={"symbol": item.symbol, "interval": interval, "horizon": 5})
+    job = core_services.enqueue_job(
+        owner=request.user, kind="market.predict", params={"symbol": item.symbol, "interval": interval, "horizon": 5}
+    )
     return redirect("core:job-detail", job_id=job.id)

@@ -148,3 +148,43 @@ def test_simulated_walk_has_the_asked_volatility():
         prices.append(simulate.next_price(prices[-1], sigma=sigma, rng=rng))
     log_returns = np.diff(np.log(prices))
     assert np.std(log_returns) == pytest.approx(sigma, rel=0.05)
+
+
+def test_atr_equals_ta_and_adx_follows_wilder(goog_frame):
+    from ta.volatility import AverageTrueRange
+
+    df, ind = goog_frame
+    reference = AverageTrueRange(df["high"], df["low"], df["close"], window=14).average_true_range()
+    assert ind["atr_14"].iloc[13:].to_numpy() == pytest.approx(reference.iloc[13:].to_numpy(), rel=1e-9)
+    assert ind["atr_14"].iloc[:13].isna().all()
+
+    # ADX by an explicit loop over Wilder's recurrences.
+    high, low, close = df["high"].to_numpy(), df["low"].to_numpy(), df["close"].to_numpy()
+    tr, plus, minus = [], [], []
+    for i in range(1, 200):
+        up, down = high[i] - high[i - 1], low[i - 1] - low[i]
+        plus.append(up if up > down and up > 0 else 0.0)
+        minus.append(down if down > up and down > 0 else 0.0)
+        tr.append(max(high[i] - low[i], abs(high[i] - close[i - 1]), abs(low[i] - close[i - 1])))
+
+    def smooth(values):
+        out, current = [], sum(values[:14]) / 14
+        out.append(current)
+        for v in values[14:]:
+            current = current + (v - current) / 14
+            out.append(current)
+        return out
+
+    s_tr, s_plus, s_minus = smooth(tr), smooth(plus), smooth(minus)
+    dx = [
+        100 * abs(p - m) / (p + m)
+        for p, m in zip(
+            (100 * a / t for a, t in zip(s_plus, s_tr, strict=True)),
+            (100 * b / t for b, t in zip(s_minus, s_tr, strict=True)),
+            strict=True,
+        )
+    ]
+    adx = smooth(dx)
+    assert ind["adx_14"].iloc[:27].isna().all()
+    assert ind["adx_14"].iloc[27] == pytest.approx(adx[0], rel=1e-9)
+    assert ind["adx_14"].iloc[199] == pytest.approx(adx[-1], rel=1e-9)
