@@ -228,11 +228,13 @@ def _movers(key, *, reverse: bool, only=None):
 
 
 class GainersApi(APIView):
+    @extend_schema(responses={200: None})
     def get(self, request):
         return Response(_movers(lambda r: r["change_percent"], reverse=True, only=lambda r: r["change_percent"] > 0))
 
 
 class LosersApi(APIView):
+    @extend_schema(responses={200: None})
     def get(self, request):
         return Response(_movers(lambda r: r["change_percent"], reverse=False, only=lambda r: r["change_percent"] < 0))
 
@@ -240,5 +242,6 @@ class LosersApi(APIView):
 class TrendingApi(APIView):
     """The most active: by the size of the move, then volume."""
 
+    @extend_schema(responses={200: None})
     def get(self, request):
         return Response(_movers(lambda r: (abs(r["change_percent"]), r["volume"]), reverse=True))

@@ -7,8 +7,7 @@ app_name = "market"
 SYMBOL = r"(?P<symbol>[A-Za-z0-9.^=_-]{1,20})"
 
 urlpatterns = [
-    path("stocks/search", api.SearchApi.as_view(), name="search"),
-    path("stocks/search/", api.SearchApi.as_view()),
+    re_path(r"^stocks/search/?$", api.SearchApi.as_view(), name="search"),
     re_path(rf"^stocks/{SYMBOL}/?$", api.QuoteApi.as_view(), name="quote"),
     re_path(rf"^stocks/{SYMBOL}/history/?$", api.HistoryApi.as_view(), name="history"),
     re_path(rf"^stocks/{SYMBOL}/fundamentals/?$", api.FundamentalsApi.as_view(), name="fundamentals"),
