@@ -41,6 +41,7 @@ def test_topics_chart(page, live_server, sign_in):
         page.get_by_role("button", name="Analyse").click()
         expect(page.get_by_test_id("nlp-language")).to_be_visible()
     page.goto(f"{live_server.url}/nlp/topics/")
+    page.get_by_label("Corpus").select_option("history")  # the default is the market news, empty here
     page.get_by_label("Topics").fill("2")
     page.get_by_label("Terms per topic").fill("3")
     page.get_by_role("button", name="Find topics").click()
