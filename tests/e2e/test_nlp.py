@@ -8,6 +8,14 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _warm_models():
+    """As a production worker does at start: the live server runs in this process and shares them."""
+    from apps.nlp import backends
+
+    backends.warm()
+
+
 def test_analyse_text_and_see_entities_highlighted(page, live_server, sign_in):
     sign_in(UserFactory())
     page.goto(f"{live_server.url}/nlp/")
