@@ -80,3 +80,12 @@ async def test_job_stream_refuses_anonymous_and_foreign_origins():
     foreign = [h for h in headers if h[0] != b"origin"] + [(b"origin", b"http://evil.example")]
     _, connected, _ = await _connect(f"/ws/jobs/{job.id}/", foreign)
     assert not connected
+
+
+async def test_programs_without_an_origin_may_connect_and_authenticate():
+    user = await sync_to_async(UserFactory)()
+    job = await sync_to_async(JobFactory)(owner=user)
+    headers = [h for h in await sync_to_async(_session_headers)(user) if h[0] != b"origin"]
+    communicator, connected, _ = await _connect(f"/ws/jobs/{job.id}/", headers)
+    assert connected
+    await communicator.disconnect()
