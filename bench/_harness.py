@@ -30,6 +30,15 @@ def setup_django():
     return teardown
 
 
+def bench_api_key(*, tier: str = "premium") -> str:
+    """A user of the benchmark's database and an API key for it."""
+    from apps.accounts import services as accounts
+    from apps.accounts.models import User
+
+    user = User.objects.create_user(email="bench@example.com", password="bench-password-123", tier=tier)
+    return accounts.create_api_key(user=user, name="bench")[1]
+
+
 def measure(label: str, fn: Callable[[], object], *, iterations: int, repeats: int = 5) -> float:
     """Run ``fn`` ``iterations`` times per repeat; print and return the median operations per second."""
     fn()  # warm up

@@ -1,7 +1,7 @@
 """GET /api/v1/market/stocks/<symbol> at 50 concurrent clients (gunicorn, 2 sync workers), against a
 bare Django JSON view on the same server in the same run (GET /health/live)."""
 
-from _harness import Gunicorn, http_load, p50_p99, setup_django
+from _harness import Gunicorn, bench_api_key, http_load, p50_p99, setup_django
 
 CLIENTS = 50
 REQUESTS_PER_CLIENT = 40
@@ -12,12 +12,9 @@ def main() -> None:
     try:
         from django.utils import timezone
 
-        from apps.accounts import services as accounts
-        from apps.accounts.models import User
         from apps.market.models import Instrument, Quote
 
-        user = User.objects.create_user(email="bench@example.com", password="bench-password-123", tier="premium")
-        _, key = accounts.create_api_key(user=user, name="bench")
+        key = bench_api_key()
         goog = Instrument.objects.create(symbol="GOOG", name="Alphabet")
         Quote.objects.create(
             instrument=goog, price="806.19", previous_close="801.20", time=timezone.now(), source="bench"

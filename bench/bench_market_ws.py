@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime
 
 import websockets
-from _harness import ROOT, free_port, p50_p99, setup_django
+from _harness import ROOT, bench_api_key, free_port, p50_p99, setup_django
 
 SYMBOLS = [f"SYM{i:03d}" for i in range(100)]
 PER_CLIENT = 5
@@ -132,14 +132,11 @@ def main() -> None:
         from django.db import connection
         from django.utils import timezone
 
-        from apps.accounts import services as accounts
-        from apps.accounts.models import User
         from apps.market.models import Instrument, Quote
 
         if not settings.REDIS_URL:
             sys.exit("Set REDIS_URL: the fan-out goes through channels-redis.")
-        user = User.objects.create_user(email="bench@example.com", password="bench-password-123")
-        _, key = accounts.create_api_key(user=user, name="bench")
+        key = bench_api_key()
         for s in SYMBOLS:
             Quote.objects.create(
                 instrument=Instrument.objects.create(symbol=s, name=s), price=100, time=timezone.now(), source="bench"

@@ -3,7 +3,7 @@ workers, as in production), against GET /health/live (the floor: the same server
 same run. Every request sends a different text, so no answer comes from the cache."""
 
 import httpx
-from _harness import Gunicorn, http_load, p50_p99, setup_django
+from _harness import Gunicorn, bench_api_key, http_load, p50_p99, setup_django
 
 CLIENTS = 20
 REQUESTS_PER_CLIENT = 25
@@ -14,11 +14,7 @@ def main() -> None:
     try:
         from news_texts import news_texts
 
-        from apps.accounts import services as accounts
-        from apps.accounts.models import User
-
-        user = User.objects.create_user(email="bench@example.com", password="bench-password-123", tier="premium")
-        _, key = accounts.create_api_key(user=user, name="bench")
+        key = bench_api_key()
         headers = {"Authorization": f"Bearer {key}"}
         with Gunicorn(RATE_LIMIT_FREE="1000000", RATE_LIMIT_PREMIUM="1000000") as url:
             for i in range(8):  # both workers answer every kind once before measuring

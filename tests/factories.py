@@ -2,6 +2,7 @@ import factory
 
 from apps.accounts.models import User
 from apps.core.models import Job
+from apps.nlp.models import Analysis
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -27,3 +28,17 @@ class JobFactory(factory.django.DjangoModelFactory):
 
     owner = factory.SubFactory(UserFactory)
     kind = "core.selfcheck"
+
+
+class AnalysisFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Analysis
+
+    owner = factory.SubFactory(UserFactory)
+    kind = "language"
+    text = "x"
+    input_hash = "0" * 64
+    result = factory.LazyFunction(dict)
+    backend = "lingua"
+    model = "m"
+    duration_ms = 1

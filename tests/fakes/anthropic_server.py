@@ -3,9 +3,7 @@
 Tests queue the answers (status + JSON body) it gives, and read the requests it received.
 """
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from .http_server import FakeVendor
 
 
 def message(text: str, *, model: str = "claude-test-1", input_tokens: int = 12, output_tokens: int = 7) -> dict:
@@ -26,42 +24,9 @@ def error(kind: str, text: str) -> dict:
     return {"type": "error", "error": {"type": kind, "message": text}}
 
 
-class FakeAnthropic:
+class FakeAnthropic(FakeVendor):
     def __init__(self):
-        self.requests: list[dict] = []
-        self.answers: list[tuple[int, dict]] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length", 0))
-                fake.requests.append(
-                    {
-                        "path": self.path,
-                        "headers": {k.lower(): v for k, v in self.headers.items()},
-                        "json": json.loads(self.rfile.read(length) or b"{}"),
-                    }
-                )
-                status, body = fake.answers.pop(0) if fake.answers else (500, error("api_error", "no answer queued"))
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                if status in (429, 529):
-                    self.send_header("retry-after", "0")
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__(default=(500, error("api_error", "no answer queued")))
 
     def queue(self, status: int, body: dict) -> None:
-        self.answers.append((status, body))
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.answer("/v1/messages", status, body)

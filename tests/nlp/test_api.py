@@ -4,7 +4,7 @@ from rest_framework.test import APIClient
 from apps.core.models import Job
 from apps.nlp import services
 from apps.nlp.models import Analysis
-from tests.factories import UserFactory
+from tests.factories import AnalysisFactory, UserFactory
 from tests.fakes.anthropic_server import error, message
 
 pytestmark = pytest.mark.django_db
@@ -159,16 +159,7 @@ def test_generate_upstream_failure_is_503_without_details(auth_client, claude):
 
 def test_history_is_the_owners_only(auth_client, user, other_user):
     post(auth_client, "language", text=NEWS)
-    theirs = Analysis.objects.create(
-        owner=other_user,
-        kind="language",
-        text="x",
-        input_hash="0" * 64,
-        result={},
-        backend="lingua",
-        model="m",
-        duration_ms=1,
-    )
+    theirs = AnalysisFactory(owner=other_user)
     listed = auth_client.get("/api/v1/nlp/analyses/").json()
     assert [a["kind"] for a in listed["results"]] == ["language"]
     assert auth_client.get(f"/api/v1/nlp/analyses/{theirs.pk}/").status_code == 404

@@ -1,6 +1,7 @@
 import pytest
 
 from apps.nlp.models import Analysis
+from tests.factories import AnalysisFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,16 +62,7 @@ def test_analysis_detail_and_topics_pages(client, user, other_user, django_captu
     client.post("/nlp/", {"text": TEXT})
     entities = Analysis.objects.get(owner=user, kind="entities")
     assert b'data-label="PERSON"' in client.get(f"/nlp/analyses/{entities.pk}/").content
-    theirs = Analysis.objects.create(
-        owner=other_user,
-        kind="language",
-        text="x",
-        input_hash="0" * 64,
-        result={},
-        backend="b",
-        model="m",
-        duration_ms=1,
-    )
+    theirs = AnalysisFactory(owner=other_user)
     assert client.get(f"/nlp/analyses/{theirs.pk}/").status_code == 404
 
     assert client.get("/nlp/topics/").status_code == 200
