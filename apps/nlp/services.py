@@ -268,6 +268,12 @@ def corpora() -> list[str]:
     return sorted(_corpora)
 
 
+def corpus_documents(name: str, *, owner, limit: int = 20) -> list[tuple[str, str]]:
+    """The first documents of a named corpus ([] if it is not registered): the page's news picker."""
+    loader = _corpora.get(name)
+    return loader(owner)[:limit] if loader else []
+
+
 def default_corpus() -> str:
     return "market_news" if "market_news" in _corpora else "history"
 

@@ -44,6 +44,7 @@ def index(request):
         "errors": errors,
         "analysed_text": form.cleaned_data.get("text") if results or errors else None,
         "history": selectors.analyses_of(user=request.user)[:20],
+        "news": services.corpus_documents("market_news", owner=request.user),
     }
     if request.headers.get("HX-Request"):
         # htmx swaps only 2xx answers: form errors come back as 200 inside the results panel.

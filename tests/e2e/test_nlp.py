@@ -57,3 +57,25 @@ def test_topics_chart(page, live_server, sign_in):
     expect(charts).to_have_count(2)
     expect(charts.first).to_have_attribute("data-drawn", "1")
     assert page.console_errors == []
+
+
+def test_pick_a_news_item_to_analyse(page, live_server, sign_in):
+    from apps.market import services as market
+
+    market.add_news(
+        items=[
+            {
+                "headline": "Nvidia shares surge on record data-center sales",
+                "source": "Wire",
+                "url": "https://example.com/n1",
+                "published_at": "2024-01-01T00:00:00Z",
+            }
+        ]
+    )
+    sign_in(UserFactory())
+    page.goto(f"{live_server.url}/nlp/")
+    page.get_by_label("Or pick a news item").select_option(index=1)
+    expect(page.get_by_label("Text")).to_have_value("Nvidia shares surge on record data-center sales.")
+    page.get_by_role("button", name="Analyse").click()
+    expect(page.get_by_test_id("sentiment-label")).to_contain_text("positive")
+    expect(page.get_by_test_id("entities-text").locator('mark[data-label="ORG"]')).to_have_text("Nvidia")
