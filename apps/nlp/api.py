@@ -6,7 +6,6 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,22 +18,6 @@ from . import backends, exports, selectors, services
 from .models import Analysis
 
 LANGUAGE_CODE = r"^[a-z]{2}$"
-
-
-class StrictJSONParser(JSONParser):
-    """JSON only, and a body that is not UTF-8 gets a clear 400 instead of a decoding trace."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        body = stream.read() if stream is not None else b""
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            from rest_framework.exceptions import ParseError
-
-            raise ParseError(f"The request body is not valid UTF-8 (byte {exc.start}).") from exc
-        import io
-
-        return super().parse(io.BytesIO(body), media_type, parser_context)
 
 
 class TextField(serializers.CharField):
@@ -110,11 +93,7 @@ def _input_serializer(kind: str) -> type[serializers.Serializer]:
     return type(f"{kind.title()}Input", (OPTIONS[kind],), {"text": TextField()})
 
 
-class NlpApi(APIView):
-    parser_classes = [StrictJSONParser]
-
-
-class AnalyseApi(NlpApi):
+class AnalyseApi(APIView):
     """``POST {"text": …, options}`` → the stored analysis with its result."""
 
     kind: str = ""
@@ -133,7 +112,7 @@ def analysis_view(kind: str):
     return extend_schema(request=_input_serializer(kind), responses=AnalysisSerializer)(view)
 
 
-class GenerateApi(NlpApi):
+class GenerateApi(APIView):
     class GenerateInput(serializers.Serializer):
         text = TextField(help_text="The prompt.")
         system = TextField(required=False, allow_blank=True, max_length=4000)
@@ -164,7 +143,7 @@ def _accepted(job, **extra) -> Response:
     )
 
 
-class BatchApi(NlpApi):
+class BatchApi(APIView):
     class BatchInput(serializers.Serializer):
         kind = serializers.ChoiceField(choices=[k.value for k in services.BATCH_KINDS])
         texts = serializers.ListField(child=TextField(allow_blank=True), allow_empty=False)
@@ -221,7 +200,7 @@ class BatchDownloadApi(APIView):
         return response
 
 
-class TopicsApi(NlpApi):
+class TopicsApi(APIView):
     class TopicsInput(serializers.Serializer):
         corpus = serializers.CharField(required=False, max_length=64)
         documents = serializers.ListField(child=TextField(allow_blank=True), required=False, max_length=5000)

@@ -91,3 +91,10 @@ def test_500_outside_drf_is_json_under_api_and_html_elsewhere(client):
     assert page.status_code == 500
     assert page["Content-Type"].startswith("text/html")
     assert b"secret" not in page.content
+
+
+@pytest.mark.urls("tests.core.urls")
+def test_400_for_a_body_that_is_not_utf8_anywhere_in_the_api(auth_client):
+    response = auth_client.post("/api/v1/test/jobs/", data=b'{"kind": "caf\xe9"}', content_type="application/json")
+    error = assert_error(response, 400, "parse_error")
+    assert "UTF-8" in error["message"]
