@@ -190,6 +190,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.core.tasks.purge_expired_idempotency_keys",
         "schedule": timedelta(hours=1),
     },
+    "expire-day-orders": {
+        "task": "apps.portfolio.tasks.expire_day_orders",
+        "schedule": timedelta(minutes=15),
+    },
 }
 JOB_STALL_TIMEOUT = timedelta(seconds=env.int("JOB_STALL_TIMEOUT", default=CELERY_TASK_TIME_LIMIT * 2))
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
@@ -270,6 +274,13 @@ MARKET_PROVIDER_SETTINGS = {
         "base_url": env.str("YAHOO_BASE_URL", default="https://query1.finance.yahoo.com"),
     },
 }
+
+# --- Portfolios and paper trading (apps.portfolio) ---------------------------------------------
+# Every paper fill moves against the trader by this many basis points (capped by a limit price).
+PAPER_SLIPPAGE_BPS = env.float("PAPER_SLIPPAGE_BPS", default=5.0)
+# Fees per paper fill: a share of the notional in basis points plus a fixed amount.
+PAPER_FEE_BPS = env.float("PAPER_FEE_BPS", default=0.0)
+PAPER_FEE_FIXED = env.str("PAPER_FEE_FIXED", default="0")
 
 # --- Claude (text generation here, code generation in apps.codegen) ----------------------------
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")

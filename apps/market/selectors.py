@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
+from .engine import risk
 from .models import Bar, Instrument, NewsItem, Quote
 
 
@@ -127,3 +128,30 @@ def news_corpus(owner) -> list[tuple[str, str]]:
         (str(pk), f"{headline}. {summary}".strip())
         for pk, headline, summary in NewsItem.objects.values_list("id", "headline", "summary")[:5000]
     ]
+
+
+def close_history(*, instrument: Instrument, start: datetime | None = None) -> list[tuple[datetime, object]]:
+    """(time, close) of the instrument's finest stored interval, oldest first; one query."""
+    interval = native_interval(instrument)
+    if interval is None:
+        return []
+    rows = Bar.objects.filter(instrument=instrument, interval=interval)
+    if start:
+        rows = rows.filter(time__gte=start)
+    return list(rows.order_by("time").values_list("time", "close"))
+
+
+def current_price(instrument: Instrument) -> tuple[object, str] | None:
+    """The latest known price and where it came from: the quote, else the last close."""
+    quote = quote_of(instrument)
+    if quote is not None:
+        return quote.price, quote.source
+    interval = native_interval(instrument)
+    last = last_bars(instrument=instrument, interval=interval, count=1) if interval else []
+    return (last[-1]["close"], "last close") if last else None
+
+
+def risk_measures(*, close, benchmark=None, risk_free: float = 0.0) -> dict:
+    """Volatility, VaR, drawdown, Sharpe, Sortino, beta and correlation of a daily price-like
+    series (a pandas Series), by the definitions in ``engine.risk``."""
+    return risk.measure(close, benchmark=benchmark, risk_free=risk_free)

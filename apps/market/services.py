@@ -19,6 +19,7 @@ from apps.nlp import services as nlp_services
 from . import selectors
 from .engine import indicators, risk, signals
 from .models import Bar, Instrument, NewsItem, Quote
+from .signals import ticks_recorded
 
 QUOTE_TTL = 60
 ANALYSIS_TTL = 3600
@@ -259,8 +260,10 @@ def cached_quote(*, instrument: Instrument) -> dict:
 
 
 def record_ticks(*, ticks: list[dict]) -> None:
-    """Store the latest simulated/provider prices: one quote row per instrument, cache refreshed."""
+    """Store the latest simulated/provider prices: one quote row per instrument, cache refreshed;
+    then send ``signals.ticks_recorded`` once committed."""
     by_symbol = selectors.known_symbols([t["symbol"] for t in ticks])
+    stored = []
     for tick in ticks:
         instrument = by_symbol.get(tick["symbol"].upper())
         if instrument is None:
@@ -275,6 +278,11 @@ def record_ticks(*, ticks: list[dict]) -> None:
             },
         )
         cache.set(f"market:quote:{instrument.symbol}", quote_payload(instrument, quote), timeout=QUOTE_TTL)
+        stored.append({"symbol": instrument.symbol, "price": quote.price, "time": quote.time, "source": quote.source})
+    if stored:
+        # Listeners (paper-order matching) run after the quotes are committed; one failing
+        # listener must not stop the feed.
+        transaction.on_commit(lambda: ticks_recorded.send_robust(sender=Quote, ticks=stored))
 
 
 # --- analysis ---------------------------------------------------------------------------------

@@ -7,3 +7,13 @@ class PortfolioConfig(AppConfig):
     name = "apps.portfolio"
     label = "portfolio"
     verbose_name = "Portfolio"
+
+    def ready(self) -> None:
+        from apps.accounts import selectors as accounts_selectors
+        from apps.market.signals import ticks_recorded
+
+        from . import selectors, services
+
+        # Paper orders are matched against every batch of prices the market feed stores.
+        ticks_recorded.connect(services.on_ticks, dispatch_uid="portfolio.match_orders")
+        accounts_selectors.register_exporter("portfolios", selectors.export_for_user)

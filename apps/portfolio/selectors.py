@@ -1,1 +1,487 @@
-"""Reads of the portfolio app, scoped to their owner."""
+"""Reads of the portfolio app, scoped to their owner: another user's portfolio is a 404.
+
+Holdings, performance, analytics, allocation, dividends and the rebalancing plan are computed
+from the stored transactions and lots with the market's prices (the live quote when there is
+one, else the last close).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time
+from decimal import Decimal
+
+import pandas as pd
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from apps.market import selectors as market
+
+from .engine import ledger as engine
+from .engine import performance as perf
+from .engine import rebalance
+from .models import AuditEntry, Order, Portfolio, Realization, TaxLot, Transaction
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+
+
+def portfolios_of(*, user) -> QuerySet[Portfolio]:
+    return Portfolio.objects.filter(owner=user).select_related("benchmark")
+
+
+def portfolio_of(*, user, portfolio_id) -> Portfolio:
+    return get_object_or_404(portfolios_of(user=user), pk=portfolio_id)
+
+
+def transactions_of(
+    *, portfolio: Portfolio, type: str | None = None, symbol: str | None = None, start=None, end=None
+) -> QuerySet[Transaction]:
+    rows = portfolio.transactions.select_related("instrument").prefetch_related("realizations__lot")
+    if type:
+        rows = rows.filter(type=type)
+    if symbol:
+        rows = rows.filter(instrument__symbol__iexact=symbol)
+    if start:
+        rows = rows.filter(trade_date__gte=start)
+    if end:
+        rows = rows.filter(trade_date__lte=end)
+    return rows.order_by("-trade_date", "-id")
+
+
+def transaction_of(*, portfolio: Portfolio, transaction_id) -> Transaction:
+    return get_object_or_404(portfolio.transactions.select_related("instrument"), pk=transaction_id)
+
+
+def orders_of(*, portfolio: Portfolio, status: str | None = None) -> QuerySet[Order]:
+    rows = portfolio.orders.select_related("instrument")
+    return rows.filter(status=status) if status else rows
+
+
+def order_of(*, portfolio: Portfolio, order_id) -> Order:
+    return get_object_or_404(portfolio.orders.select_related("instrument", "portfolio"), pk=order_id)
+
+
+def audit_of(*, portfolio: Portfolio) -> QuerySet[AuditEntry]:
+    return portfolio.audit.select_related("actor")
+
+
+ENTRY_FIELDS = (
+    "id",
+    "type",
+    "trade_date",
+    "quantity",
+    "price",
+    "fees",
+    "amount",
+    "ratio",
+    "lots",
+    "instrument__id",
+    "instrument__symbol",
+    "instrument__currency",
+)
+
+
+def _entry(txn: Transaction) -> engine.Entry:
+    return engine.Entry(
+        id=txn.pk,
+        type=txn.type,
+        trade_date=txn.trade_date,
+        symbol=txn.instrument.symbol if txn.instrument_id else None,
+        quantity=txn.quantity or ZERO,
+        price=txn.price or ZERO,
+        fees=txn.fees or ZERO,
+        amount=txn.amount or ZERO,
+        ratio=txn.ratio or ZERO,
+        lots=[(lot["lot"], Decimal(str(lot["quantity"]))) for lot in txn.lots] if txn.lots else None,
+    )
+
+
+def ledger_entries(portfolio: Portfolio) -> tuple[list[Transaction], list[engine.Entry]]:
+    """The portfolio's transactions in ledger order and their engine entries (one query)."""
+    txns = list(
+        Transaction.objects.filter(portfolio=portfolio)
+        .select_related("instrument")
+        .only(*ENTRY_FIELDS)
+        .order_by("trade_date", "id")
+    )
+    return txns, [_entry(t) for t in txns]
+
+
+# --- holdings ---------------------------------------------------------------------------------
+
+
+def _price_of(instrument) -> tuple[Decimal | None, str | None]:
+    known = market.current_price(instrument)
+    return (known[0], known[1]) if known else (None, None)
+
+
+def holdings_view(*, portfolio: Portfolio) -> dict:
+    """Holdings with prices, market value, unrealised P&L per holding and per open lot, weights,
+    and the totals (cash, value, cost, realised and unrealised P&L, dividends)."""
+    holdings = list(portfolio.holdings.select_related("instrument"))
+    lots_by_instrument: dict[int, list[TaxLot]] = {}
+    for lot in TaxLot.objects.filter(portfolio=portfolio, remaining__gt=0).order_by("opened_on", "opened_by_id"):
+        lots_by_instrument.setdefault(lot.instrument_id, []).append(lot)
+    rows, invested = [], ZERO
+    for h in holdings:
+        price, source = _price_of(h.instrument)
+        value = h.quantity * price if price is not None else None
+        rows.append(
+            {
+                "symbol": h.instrument.symbol,
+                "name": h.instrument.name,
+                "asset_type": h.instrument.asset_type,
+                "sector": h.instrument.sector,
+                "currency": h.instrument.currency,
+                "quantity": h.quantity,
+                "cost": h.cost,
+                "average_cost": h.cost / h.quantity,
+                "price": price,
+                "price_source": source,
+                "simulated": source == "simulated",
+                "value": value,
+                "unrealized_pnl": None if value is None else value - h.cost,
+                "unrealized_pnl_percent": None if value is None or not h.cost else (value - h.cost) / h.cost * 100,
+                "lots": [
+                    {
+                        "lot": lot.opened_by_id,
+                        "opened_on": lot.opened_on,
+                        "quantity": lot.quantity,
+                        "remaining": lot.remaining,
+                        "cost": lot.cost,
+                        "unit_cost": lot.cost / lot.remaining,
+                        "unrealized_pnl": None if price is None else lot.remaining * price - lot.cost,
+                    }
+                    for lot in lots_by_instrument.get(h.instrument_id, [])
+                ],
+            }
+        )
+        invested += value or ZERO
+    total = invested + portfolio.cash
+    for row in rows:
+        row["weight"] = (row["value"] / total) if row["value"] is not None and total else None
+    realized = Realization.objects.filter(sale__portfolio=portfolio).aggregate(s=Sum("realized_pnl"))["s"] or ZERO
+    dividends = portfolio.transactions.filter(type=Transaction.Type.DIVIDEND).aggregate(a=Sum("amount"), f=Sum("fees"))
+    cost = sum((h.cost for h in holdings), ZERO)
+    return {
+        "holdings": rows,
+        "cash": portfolio.cash,
+        "market_value": invested,
+        "total_value": total,
+        "cost": cost,
+        "unrealized_pnl": sum((r["unrealized_pnl"] or ZERO for r in rows), ZERO),
+        "realized_pnl": realized,
+        "dividends": (dividends["a"] or ZERO) - (dividends["f"] or ZERO),
+        "currency": portfolio.base_currency,
+    }
+
+
+def realized_of(*, portfolio: Portfolio) -> QuerySet[Realization]:
+    return Realization.objects.filter(sale__portfolio=portfolio).select_related("sale__instrument", "lot")
+
+
+def dividends_view(*, portfolio: Portfolio) -> dict:
+    """Each dividend with the position and its yield on cost that day, and per instrument the
+    total received and the trailing-12-month yield on today's cost."""
+    _, entries = ledger_entries(portfolio)
+    result = engine.replay(entries, method=portfolio.cost_basis_method)
+    rows = [
+        {
+            "transaction": d.entry_id,
+            "symbol": d.symbol,
+            "paid_on": d.paid_on,
+            "amount": d.amount,
+            "quantity_held": d.quantity_held,
+            "per_share": d.amount / d.quantity_held,
+            "yield_on_cost": d.amount / d.cost_basis if d.cost_basis else None,
+        }
+        for d in reversed(result.dividends)
+    ]
+    year_ago = timezone.localdate().replace(year=timezone.localdate().year - 1)
+    by_symbol: dict[str, dict] = {}
+    for d in result.dividends:
+        s = by_symbol.setdefault(d.symbol, {"symbol": d.symbol, "total": ZERO, "trailing_12m": ZERO})
+        s["total"] += d.amount
+        if d.paid_on > year_ago:
+            s["trailing_12m"] += d.amount
+    for s in by_symbol.values():
+        cost = result.cost_basis(s["symbol"])
+        s["cost_basis"] = cost
+        s["yield_on_cost_12m"] = s["trailing_12m"] / cost if cost else None
+    return {"dividends": rows, "by_symbol": sorted(by_symbol.values(), key=lambda s: s["symbol"])}
+
+
+# --- performance and analytics ----------------------------------------------------------------
+
+
+def _series(rows: list[tuple[datetime, Decimal]]) -> pd.Series:
+    if not rows:
+        return pd.Series(dtype=float)
+    index = pd.DatetimeIndex([t for t, _ in rows]).tz_localize(None).normalize()
+    return pd.Series([float(c) for _, c in rows], index=index).groupby(level=0).last()
+
+
+def price_series(instruments) -> dict[str, pd.Series]:
+    """Daily closes of each instrument (the last bar of each day), with today's price appended when
+    it is newer than the last close."""
+    today = pd.Timestamp(timezone.localdate())
+    series = {}
+    for instrument in instruments:
+        s = _series(market.close_history(instrument=instrument))
+        known = market.current_price(instrument)
+        if known is not None and (s.empty or s.index[-1] < today):
+            s = pd.concat([s, pd.Series([float(known[0])], index=[today])])
+        series[instrument.symbol] = s
+    return series
+
+
+def _valuation(portfolio: Portfolio, start: date | None, end: date | None):
+    txns, entries = ledger_entries(portfolio)
+    result = engine.replay(entries, method=portfolio.cost_basis_method)
+    instruments = {t.instrument.symbol: t.instrument for t in txns if t.instrument_id}
+    prices = price_series(instruments.values())
+    end = end or timezone.localdate()
+    return perf.valuation(entries, result, prices, end=end, start=start).frame
+
+
+def _benchmark_index(benchmark, frame: pd.DataFrame) -> pd.Series | None:
+    if benchmark is None or frame.empty:
+        return None
+    closes = price_series([benchmark])[benchmark.symbol]
+    if closes.empty:
+        return None
+    path = closes.reindex(frame.index.union(closes.index)).ffill().reindex(frame.index)
+    first = path.first_valid_index()
+    if first is None:
+        return None
+    return path / path[first]
+
+
+def resolve_benchmark(portfolio: Portfolio, symbol: str | None):
+    if symbol:
+        return market.instrument(symbol=symbol)
+    return portfolio.benchmark
+
+
+def performance(*, portfolio: Portfolio, start: date | None = None, end: date | None = None, benchmark=None) -> dict:
+    """Daily value, TWR and XIRR over [start, end], the benchmark's return beside them."""
+    frame = _valuation(portfolio, start, end)
+    if frame.empty:
+        return {"currency": portfolio.base_currency, "points": 0, "series": [], "summary": None}
+    growth = perf.twr_index(frame)
+    bench = _benchmark_index(benchmark, frame)
+    irr = perf.xirr(perf.investor_flows(frame))
+    first, last = frame.iloc[0], frame.iloc[-1]
+    summary = {
+        "start": frame.index[0].date(),
+        "end": frame.index[-1].date(),
+        "start_value": round(float(first["value"]), 2),
+        "end_value": round(float(last["value"]), 2),
+        "net_flows": round(float(frame["flow"].iloc[1:].sum()), 2),
+        "twr": perf.twr(frame),
+        "xirr": irr.rate,
+        "xirr_note": irr.note,
+        "benchmark": benchmark.symbol if benchmark is not None else None,
+        "benchmark_return": float(bench.iloc[-1] / bench.dropna().iloc[0] - 1) if bench is not None else None,
+    }
+    summary["gain"] = round(summary["end_value"] - summary["start_value"] - summary["net_flows"], 2)
+    series = [
+        {
+            "date": day.date().isoformat(),
+            "value": round(float(row.value), 2),
+            "cash": round(float(row.cash), 2),
+            "flow": round(float(row.flow), 2),
+            "twr_index": round(float(g), 6),
+            "benchmark_index": None if bench is None or pd.isna(bench[day]) else round(float(bench[day]), 6),
+        }
+        for (day, row), g in zip(frame.iterrows(), growth, strict=True)
+    ]
+    return {
+        "currency": portfolio.base_currency,
+        "points": len(series),
+        "summary": summary,
+        "series": series,
+        "definitions": DEFINITIONS,
+    }
+
+
+DEFINITIONS = {
+    "twr": "Time-weighted return: daily returns V_t / (V_t-1 + flows_t) − 1 chained; deposits and "
+    "withdrawals do not count as gains.",
+    "xirr": "Money-weighted annual return: the rate that makes the net present value of the start value, "
+    "deposits, withdrawals and end value zero (none when no unique rate exists).",
+    "volatility": "Standard deviation of daily TWR returns × √252.",
+    "sharpe": "(Mean daily return − risk-free/252) / std-dev × √252.",
+    "sortino": "As Sharpe, over the downside deviation (returns below the risk-free rate).",
+    "max_drawdown": "Largest fall from a peak of the TWR growth curve.",
+    "var_95_historical": "The daily loss exceeded on 5 % of days (5th percentile of returns).",
+    "var_95_parametric": "−(μ − 1.645σ) of daily returns, assuming a normal distribution.",
+    "beta": "cov(portfolio, benchmark) / var(benchmark) of daily returns on common days.",
+}
+
+
+def analytics(*, portfolio: Portfolio, start: date | None = None, end: date | None = None, benchmark=None) -> dict:
+    """Risk of the TWR growth curve (so deposits are not mistaken for gains) against a benchmark."""
+    frame = _valuation(portfolio, start, end)
+    if len(frame) < 3:
+        return {"observations": len(frame), "risk": None, "definitions": DEFINITIONS}
+    growth = perf.twr_index(frame)
+    bench = None
+    if benchmark is not None:
+        closes = price_series([benchmark])[benchmark.symbol]
+        bench = closes.reindex(frame.index.union(closes.index)).ffill().reindex(frame.index).dropna()
+    risk = market.risk_measures(close=growth, benchmark=bench if bench is not None and len(bench) else None)
+    return {
+        "start": frame.index[0].date(),
+        "end": frame.index[-1].date(),
+        "benchmark": benchmark.symbol if benchmark is not None else None,
+        "twr": perf.twr(frame),
+        "risk": risk,
+        "definitions": DEFINITIONS,
+    }
+
+
+def allocation(*, portfolio: Portfolio) -> dict:
+    """Shares of the total value by asset, asset type, sector and currency (cash included)."""
+    view = holdings_view(portfolio=portfolio)
+    total = view["total_value"]
+    groups = {"asset": {}, "asset_type": {}, "sector": {}, "currency": {}}
+    for row in view["holdings"]:
+        value = row["value"] or ZERO
+        for group, key in (
+            ("asset", row["symbol"]),
+            ("asset_type", row["asset_type"]),
+            ("sector", row["sector"] or "Unclassified"),
+            ("currency", row["currency"]),
+        ):
+            groups[group][key] = groups[group].get(key, ZERO) + value
+    if view["cash"]:
+        for group in ("asset", "asset_type", "sector"):
+            groups[group]["Cash"] = groups[group].get("Cash", ZERO) + view["cash"]
+        groups["currency"][portfolio.base_currency] = (
+            groups["currency"].get(portfolio.base_currency, ZERO) + view["cash"]
+        )
+    return {
+        "total_value": total,
+        "currency": portfolio.base_currency,
+        **{
+            group: [
+                {"name": name, "value": value, "weight": value / total if total else None}
+                for name, value in sorted(values.items(), key=lambda kv: -kv[1])
+            ]
+            for group, values in groups.items()
+        },
+    }
+
+
+def rebalance_plan(
+    *, portfolio: Portfolio, mode: str = "buy_and_sell", fractional: bool = False, min_trade: Decimal = ZERO
+) -> dict:
+    """Drift from the target weights and the trades that reach them (see ``engine.rebalance``)."""
+    targets = {t.instrument.symbol: t.weight for t in portfolio.targets.select_related("instrument")}
+    held = {h.instrument.symbol: h for h in portfolio.holdings.select_related("instrument")}
+    positions, unpriced = [], []
+    instruments = {h.instrument.symbol: h.instrument for h in held.values()}
+    instruments.update({t.instrument.symbol: t.instrument for t in portfolio.targets.select_related("instrument")})
+    for symbol, instrument in sorted(instruments.items()):
+        price, _ = _price_of(instrument)
+        if price is None:
+            unpriced.append(symbol)
+            continue
+        positions.append(rebalance.Position(symbol, held[symbol].quantity if symbol in held else ZERO, price))
+    if unpriced:
+        raise ValidationError({"targets": f"No price is known for {', '.join(unpriced)}."})
+    try:
+        result = rebalance.plan(
+            positions=positions,
+            cash=portfolio.cash,
+            targets=targets,
+            mode=mode,
+            fractional=fractional,
+            min_trade=min_trade,
+        )
+    except ValueError as exc:
+        raise ValidationError({"targets": str(exc)}) from exc
+    return {"targets": targets, "mode": mode, "fractional": fractional, "min_trade": min_trade, **result}
+
+
+def export_csv(*, portfolio: Portfolio) -> str:
+    """The transactions in the import layout (re-importable into an empty portfolio)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["date", "type", "symbol", "quantity", "price", "fees", "amount", "currency", "ratio", "note"])
+    for t in portfolio.transactions.select_related("instrument").order_by("trade_date", "id"):
+        writer.writerow(
+            [
+                t.trade_date.isoformat(),
+                t.type,
+                t.instrument.symbol if t.instrument_id else "",
+                _plain(t.quantity),
+                _plain(t.price),
+                _plain(t.fees),
+                _plain(t.amount),
+                t.currency,
+                _plain(t.ratio),
+                t.note,
+            ]
+        )
+    return out.getvalue()
+
+
+def _plain(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.normalize():f}" if value else "0"
+
+
+def day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def price_frame(*, symbols: list[str], start: date | None = None) -> pd.DataFrame:
+    """Daily closes of the symbols on their common days (for optimisation)."""
+    instruments = [market.instrument(symbol=s) for s in symbols]
+    series = {
+        i.symbol: _series(market.close_history(instrument=i, start=day_start(start) if start else None))
+        for i in instruments
+    }
+    return pd.DataFrame(series).dropna()
+
+
+def daily_bars(*, symbols: list[str], start: date | None = None, end: date | None = None) -> dict[str, pd.DataFrame]:
+    """Daily open/close frames per symbol (for backtests)."""
+    frames = {}
+    for symbol in symbols:
+        instrument = market.instrument(symbol=symbol)
+        interval = market.native_interval(instrument)
+        rows = market.bars(
+            instrument=instrument,
+            interval=interval or "1d",
+            start=day_start(start) if start else None,
+            end=day_start(end) if end else None,
+        )
+        frame = pd.DataFrame(
+            {"open": [float(r["open"]) for r in rows], "close": [float(r["close"]) for r in rows]},
+            index=pd.DatetimeIndex([r["time"] for r in rows]).tz_localize(None) if rows else pd.DatetimeIndex([]),
+        )
+        frames[instrument.symbol] = frame
+    return frames
+
+
+def export_for_user(user) -> list[dict]:
+    """The user's portfolios and their transactions, for the account's data export."""
+    return [
+        {
+            "id": p.pk,
+            "name": p.name,
+            "base_currency": p.base_currency,
+            "cost_basis_method": p.cost_basis_method,
+            "created_at": p.created_at.isoformat(),
+            "transactions_csv": export_csv(portfolio=p),
+        }
+        for p in portfolios_of(user=user)
+    ]

@@ -1,1 +1,0 @@
-"""Writes of the portfolio app: atomic, keyword-only functions named for what they do."""
