@@ -143,12 +143,21 @@ def close_history(*, instrument: Instrument, start: datetime | None = None) -> l
 
 def current_price(instrument: Instrument) -> tuple[object, str] | None:
     """The latest known price and where it came from: the quote, else the last close."""
-    quote = quote_of(instrument)
-    if quote is not None:
-        return quote.price, quote.source
-    interval = native_interval(instrument)
-    last = last_bars(instrument=instrument, interval=interval, count=1) if interval else []
-    return (last[-1]["close"], "last close") if last else None
+    return current_prices([instrument]).get(instrument.pk)
+
+
+def current_prices(instruments) -> dict[int, tuple[object, str]]:
+    """Instrument id → (latest price, source) for many instruments in one query (plus one per
+    instrument that has bars but no quote yet)."""
+    ids = [i.pk for i in instruments]
+    found = {q.instrument_id: (q.price, q.source) for q in Quote.objects.filter(instrument_id__in=ids)}
+    for instrument in instruments:
+        if instrument.pk not in found:
+            interval = native_interval(instrument)
+            last = last_bars(instrument=instrument, interval=interval, count=1) if interval else []
+            if last:
+                found[instrument.pk] = (last[-1]["close"], "last close")
+    return found
 
 
 def risk_measures(*, close, benchmark=None, risk_free: float = 0.0) -> dict:

@@ -82,6 +82,13 @@ class Transaction(models.Model):
     def __str__(self) -> str:
         return f"{self.trade_date} {self.type} {self.instrument_id or ''}"
 
+    @property
+    def realized_pnl(self) -> Decimal | None:
+        """A sale's realised P&L over the lots it consumed (use with ``prefetch_related``)."""
+        if self.type != self.Type.SELL:
+            return None
+        return sum((r.realized_pnl for r in self.realizations.all()), Decimal(0))
+
 
 class TaxLot(models.Model):
     """Shares bought by one buy (``opened_by``), split-adjusted, and what is left of them."""

@@ -114,21 +114,17 @@ def ledger_entries(portfolio: Portfolio) -> tuple[list[Transaction], list[engine
 # --- holdings ---------------------------------------------------------------------------------
 
 
-def _price_of(instrument) -> tuple[Decimal | None, str | None]:
-    known = market.current_price(instrument)
-    return (known[0], known[1]) if known else (None, None)
-
-
 def holdings_view(*, portfolio: Portfolio) -> dict:
     """Holdings with prices, market value, unrealised P&L per holding and per open lot, weights,
     and the totals (cash, value, cost, realised and unrealised P&L, dividends)."""
     holdings = list(portfolio.holdings.select_related("instrument"))
+    prices = market.current_prices([h.instrument for h in holdings])
     lots_by_instrument: dict[int, list[TaxLot]] = {}
     for lot in TaxLot.objects.filter(portfolio=portfolio, remaining__gt=0).order_by("opened_on", "opened_by_id"):
         lots_by_instrument.setdefault(lot.instrument_id, []).append(lot)
     rows, invested = [], ZERO
     for h in holdings:
-        price, source = _price_of(h.instrument)
+        price, source = prices.get(h.instrument_id, (None, None))
         value = h.quantity * price if price is not None else None
         rows.append(
             {
@@ -229,10 +225,12 @@ def price_series(instruments) -> dict[str, pd.Series]:
     """Daily closes of each instrument (the last bar of each day), with today's price appended when
     it is newer than the last close."""
     today = pd.Timestamp(timezone.localdate())
+    instruments = list(instruments)
+    prices = market.current_prices(instruments)
     series = {}
     for instrument in instruments:
         s = _series(market.close_history(instrument=instrument))
-        known = market.current_price(instrument)
+        known = prices.get(instrument.pk)
         if known is not None and (s.empty or s.index[-1] < today):
             s = pd.concat([s, pd.Series([float(known[0])], index=[today])])
         series[instrument.symbol] = s
@@ -387,8 +385,9 @@ def rebalance_plan(
     positions, unpriced = [], []
     instruments = {h.instrument.symbol: h.instrument for h in held.values()}
     instruments.update({t.instrument.symbol: t.instrument for t in portfolio.targets.select_related("instrument")})
+    prices = market.current_prices(list(instruments.values()))
     for symbol, instrument in sorted(instruments.items()):
-        price, _ = _price_of(instrument)
+        price, _ = prices.get(instrument.pk, (None, None))
         if price is None:
             unpriced.append(symbol)
             continue

@@ -321,3 +321,14 @@ def test_future_date_means_after_today(auth_client, pid):
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     assert post(auth_client, pid, type="deposit", amount="1", trade_date=tomorrow).status_code == 400
     assert post(auth_client, pid, type="deposit", amount="1", trade_date=date.today().isoformat()).status_code == 201
+
+
+def test_holdings_read_a_fixed_number_of_queries(auth_client, pid, django_assert_num_queries):
+    funded(auth_client, pid)
+    for symbol in ("BBB", "CCC", "DDD"):
+        make_instrument(symbol, [10, 11])
+        post(auth_client, pid, type="buy", symbol=symbol, quantity="1", price="10", trade_date="2024-01-05")
+    # Portfolio, holdings, their quotes, open lots, realised sum, dividends sum: not one per holding.
+    with django_assert_num_queries(6):
+        body = auth_client.get(f"{API}{pid}/holdings/").json()
+    assert len(body["holdings"]) == 4

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import template
 
+from apps.core.templatetags.platform_tags import pct
+
 register = template.Library()
 
 
@@ -22,9 +24,4 @@ def percent(value):
     return f"{float(value):+.2f}%"
 
 
-@register.filter
-def pct(value):
-    """A fraction as a percentage (0.05 → 5.00%)."""
-    if value in (None, ""):
-        return "—"
-    return f"{float(value) * 100:.2f}%"
+register.filter("pct", pct)
