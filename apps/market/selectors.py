@@ -3,6 +3,7 @@
 from datetime import datetime
 from difflib import SequenceMatcher
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -26,6 +27,10 @@ def instrument(*, symbol: str) -> Instrument:
 
 def active_instruments() -> QuerySet[Instrument]:
     return Instrument.objects.filter(is_active=True)
+
+
+def instruments_by_id(ids: list[int]) -> list[Instrument]:
+    return list(Instrument.objects.filter(pk__in=ids).order_by("symbol"))
 
 
 def known_symbols(symbols: list[str]) -> dict[str, Instrument]:
@@ -60,13 +65,19 @@ def last_bars(*, instrument: Instrument, interval: str, count: int) -> list[dict
     return bars(instrument=instrument, interval=interval, limit=count)
 
 
+NATIVE_ORDER = ("1d", "1h", "15m", "5m", "1m", "1wk", "1mo")
+
+
 def native_interval(instrument: Instrument) -> str | None:
-    """The finest interval the instrument has bars for (daily preferred when it has them)."""
-    intervals = set(Bar.objects.filter(instrument=instrument).values_list("interval", flat=True).distinct())
-    if "1d" in intervals:
-        return "1d"
-    order = ["1h", "15m", "5m", "1m", "1wk", "1mo"]
-    return next((i for i in order if i in intervals), None)
+    """The finest interval the instrument has bars for (daily preferred when it has them). Each
+    probe is one lookup in the (instrument, interval, time) index; usually the first answers."""
+    bars = Bar.objects.filter(instrument=instrument)
+    return next((i for i in NATIVE_ORDER if bars.filter(interval=i).exists()), None)
+
+
+def bars_version(instrument_id: int) -> int:
+    """A number that changes whenever the instrument's bars change (cache keys carry it)."""
+    return cache.get_or_set(f"market:bars-version:{instrument_id}", 1, timeout=None)
 
 
 def quote_of(instrument: Instrument) -> Quote | None:
@@ -130,15 +141,24 @@ def news_corpus(owner) -> list[tuple[str, str]]:
     ]
 
 
+CLOSES_TTL = 24 * 3600
+
+
 def close_history(*, instrument: Instrument, start: datetime | None = None) -> list[tuple[datetime, object]]:
-    """(time, close) of the instrument's finest stored interval, oldest first; one query."""
-    interval = native_interval(instrument)
-    if interval is None:
-        return []
-    rows = Bar.objects.filter(instrument=instrument, interval=interval)
-    if start:
-        rows = rows.filter(time__gte=start)
-    return list(rows.order_by("time").values_list("time", "close"))
+    """(time, close) of the instrument's finest stored interval, oldest first. Cached until the
+    instrument's bars change (valuations read whole histories, often)."""
+    key = f"market:closes:{instrument.pk}:{bars_version(instrument.pk)}:{start.isoformat() if start else '-'}"
+    rows = cache.get(key)
+    if rows is None:
+        interval = native_interval(instrument)
+        rows = []
+        if interval is not None:
+            query = Bar.objects.filter(instrument=instrument, interval=interval)
+            if start:
+                query = query.filter(time__gte=start)
+            rows = list(query.order_by("time").values_list("time", "close"))
+        cache.set(key, rows, timeout=CLOSES_TTL)
+    return rows
 
 
 def current_price(instrument: Instrument) -> tuple[object, str] | None:

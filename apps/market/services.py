@@ -29,10 +29,6 @@ MAX_IMPORT_ERRORS = 20
 # --- cache keys -------------------------------------------------------------------------------
 
 
-def _bars_version(instrument_id: int) -> int:
-    return cache.get_or_set(f"market:bars-version:{instrument_id}", 1, timeout=None)
-
-
 def bars_changed(*, instrument: Instrument) -> None:
     """New bars: cached analyses of the instrument are now stale, and so is its cached quote."""
     key = f"market:bars-version:{instrument.pk}"
@@ -293,7 +289,7 @@ def analysis(*, instrument: Instrument, interval: str | None = None, benchmark: 
     interval = interval or selectors.native_interval(instrument)
     if interval is None:
         raise ValidationError({"symbol": f"{instrument.symbol} has no price history yet."})
-    key = f"market:analysis:{instrument.pk}:{interval}:{benchmark or '-'}:{_bars_version(instrument.pk)}"
+    key = f"market:analysis:{instrument.pk}:{interval}:{benchmark or '-'}:{selectors.bars_version(instrument.pk)}"
     cached = cache.get(key)
     if cached is not None:
         return cached

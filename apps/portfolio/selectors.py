@@ -69,46 +69,44 @@ def audit_of(*, portfolio: Portfolio) -> QuerySet[AuditEntry]:
     return portfolio.audit.select_related("actor")
 
 
-ENTRY_FIELDS = (
+LEDGER_COLUMNS = (
     "id",
     "type",
     "trade_date",
+    "instrument_id",
+    "instrument__symbol",
     "quantity",
     "price",
     "fees",
     "amount",
     "ratio",
     "lots",
-    "instrument__id",
-    "instrument__symbol",
-    "instrument__currency",
 )
 
 
-def _entry(txn: Transaction) -> engine.Entry:
-    return engine.Entry(
-        id=txn.pk,
-        type=txn.type,
-        trade_date=txn.trade_date,
-        symbol=txn.instrument.symbol if txn.instrument_id else None,
-        quantity=txn.quantity or ZERO,
-        price=txn.price or ZERO,
-        fees=txn.fees or ZERO,
-        amount=txn.amount or ZERO,
-        ratio=txn.ratio or ZERO,
-        lots=[(lot["lot"], Decimal(str(lot["quantity"]))) for lot in txn.lots] if txn.lots else None,
-    )
-
-
-def ledger_entries(portfolio: Portfolio) -> tuple[list[Transaction], list[engine.Entry]]:
-    """The portfolio's transactions in ledger order and their engine entries (one query)."""
-    txns = list(
-        Transaction.objects.filter(portfolio=portfolio)
-        .select_related("instrument")
-        .only(*ENTRY_FIELDS)
-        .order_by("trade_date", "id")
-    )
-    return txns, [_entry(t) for t in txns]
+def ledger_entries(portfolio: Portfolio) -> tuple[list[engine.Entry], dict[str, int]]:
+    """The portfolio's transactions in ledger order as engine entries, and symbol → instrument id.
+    One query, plain tuples (no model instances: a long history is read on every change)."""
+    rows = Transaction.objects.filter(portfolio=portfolio).order_by("trade_date", "id").values_list(*LEDGER_COLUMNS)
+    entries, instruments = [], {}
+    for pk, kind, day, instrument_id, symbol, quantity, price, fees, amount, ratio, lots in rows:
+        if instrument_id:
+            instruments[symbol] = instrument_id
+        entries.append(
+            engine.Entry(
+                id=pk,
+                type=kind,
+                trade_date=day,
+                symbol=symbol,
+                quantity=quantity or ZERO,
+                price=price or ZERO,
+                fees=fees or ZERO,
+                amount=amount or ZERO,
+                ratio=ratio or ZERO,
+                lots=[(lot["lot"], Decimal(str(lot["quantity"]))) for lot in lots] if lots else None,
+            )
+        )
+    return entries, instruments
 
 
 # --- holdings ---------------------------------------------------------------------------------
@@ -183,7 +181,7 @@ def realized_of(*, portfolio: Portfolio) -> QuerySet[Realization]:
 def dividends_view(*, portfolio: Portfolio) -> dict:
     """Each dividend with the position and its yield on cost that day, and per instrument the
     total received and the trailing-12-month yield on today's cost."""
-    _, entries = ledger_entries(portfolio)
+    entries, _ = ledger_entries(portfolio)
     result = engine.replay(entries, method=portfolio.cost_basis_method)
     rows = [
         {
@@ -238,10 +236,9 @@ def price_series(instruments) -> dict[str, pd.Series]:
 
 
 def _valuation(portfolio: Portfolio, start: date | None, end: date | None):
-    txns, entries = ledger_entries(portfolio)
+    entries, instrument_ids = ledger_entries(portfolio)
     result = engine.replay(entries, method=portfolio.cost_basis_method)
-    instruments = {t.instrument.symbol: t.instrument for t in txns if t.instrument_id}
-    prices = price_series(instruments.values())
+    prices = price_series(market.instruments_by_id(list(instrument_ids.values())))
     end = end or timezone.localdate()
     return perf.valuation(entries, result, prices, end=end, start=start).frame
 

@@ -62,23 +62,23 @@ def valuation(
 
     frame = pd.DataFrame({"cash": cash, "flow": flows}, index=days)
     holdings = pd.Series(0.0, index=days)
-    symbols = sorted({e.symbol for e in entries if e.symbol})
-    for symbol in symbols:
-        own = [(d, e) for d, e in zip(entry_days, entries, strict=True) if e.symbol == symbol]
-        moving = [(d, e) for d, e in own if e.type in TRADES or e.type == SPLIT]
-        if not moving:
-            continue
-        position = pd.Series([float(ledger.position_after[e.id]) for _, e in moving], index=[d for d, _ in moving])
-        position = position.groupby(level=0).last().reindex(days).ffill().fillna(0.0)
-        trade_prices = (
-            pd.Series(
-                [float(e.price) for _, e in moving if e.type in TRADES],
-                index=[d for d, e in moving if e.type in TRADES],
-            )
-            .groupby(level=0)
-            .last()
-        )
-        price = _price_path(prices.get(symbol), trade_prices, days)
+    # One pass groups the position-moving entries by symbol (positions after each, trade prices).
+    day_values = entry_days.to_numpy()
+    moves: dict[str, tuple[list, list, list, list]] = {}
+    for day, e in zip(day_values, entries, strict=True):
+        if e.symbol and (e.type in TRADES or e.type == SPLIT):
+            days_, positions, trade_days, trade_prices = moves.setdefault(e.symbol, ([], [], [], []))
+            days_.append(day)
+            positions.append(float(ledger.position_after[e.id]))
+            if e.type in TRADES:
+                trade_days.append(day)
+                trade_prices.append(float(e.price))
+    for symbol in sorted(moves):
+        days_, positions, trade_days, trade_prices = moves[symbol]
+        position = pd.Series(positions, index=pd.DatetimeIndex(days_)).groupby(level=0).last()
+        position = position.reindex(days).ffill().fillna(0.0)
+        traded = pd.Series(trade_prices, index=pd.DatetimeIndex(trade_days)).groupby(level=0).last()
+        price = _price_path(prices.get(symbol), traded, days)
         frame[symbol] = position * price
         holdings = holdings + frame[symbol]
     frame["holdings"] = holdings

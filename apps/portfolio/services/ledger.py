@@ -220,22 +220,20 @@ def _rebuild(portfolio: Portfolio, *, changed: set[int] | None, symbols: set[str
     """Replay the ledger and store what it derives. ``changed``: ids of the transactions this write
     added or edited (an error in another transaction is reported as a consequence of the change).
     ``symbols``: the instruments whose lots may have changed (None: all)."""
-    txns, entries = selectors.ledger_entries(portfolio)
+    entries, instruments = selectors.ledger_entries(portfolio)
     try:
         result = engine.replay(entries, method=portfolio.cost_basis_method)
     except engine.LedgerError as exc:
         if changed is not None and exc.transaction_id in changed:
             raise ValidationError({exc.field: exc.message}) from exc
-        broken = next(t for t in txns if t.pk == exc.transaction_id)
+        broken = next(e for e in entries if e.id == exc.transaction_id)
         raise ValidationError(
             {
-                "transaction": f"This change would break transaction {broken.pk} ({broken.type} on "
+                "transaction": f"This change would break transaction {broken.id} ({broken.type} on "
                 f"{broken.trade_date}): {exc.message}"
             }
         ) from exc
 
-    by_id = {t.pk: t for t in txns}
-    instruments = {t.instrument.symbol: t.instrument for t in txns if t.instrument_id}
     affected = set(instruments) if symbols is None else set(symbols)
     lot_filter = TaxLot.objects.filter(portfolio=portfolio)
     if symbols is not None:
@@ -247,7 +245,7 @@ def _rebuild(portfolio: Portfolio, *, changed: set[int] | None, symbols: set[str
             new_lots.append(
                 TaxLot(
                     portfolio=portfolio,
-                    instrument=instruments[symbol],
+                    instrument_id=instruments[symbol],
                     opened_by_id=lot.id,
                     opened_on=lot.opened_on,
                     quantity=lot.quantity,
@@ -259,7 +257,7 @@ def _rebuild(portfolio: Portfolio, *, changed: set[int] | None, symbols: set[str
     created = {lot.opened_by_id: lot for lot in TaxLot.objects.bulk_create(new_lots)}
     Realization.objects.bulk_create(
         Realization(
-            sale=by_id[c.sale_id],
+            sale_id=c.sale_id,
             lot=created[c.lot_id],
             quantity=c.quantity,
             cost=c.cost,
@@ -276,7 +274,7 @@ def _rebuild(portfolio: Portfolio, *, changed: set[int] | None, symbols: set[str
     Holding.objects.bulk_create(
         Holding(
             portfolio=portfolio,
-            instrument=instruments[symbol],
+            instrument_id=instruments[symbol],
             quantity=result.position(symbol),
             cost=result.cost_basis(symbol),
         )
