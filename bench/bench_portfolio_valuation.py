@@ -104,9 +104,8 @@ def baseline(prices, rows, end) -> tuple[pd.Series, float]:
     amount = df["amount"].astype(float).fillna(0.0)
     sign = df["type"].map({"buy": 1.0, "sell": -1.0}).fillna(0.0)
     df["dq"] = sign * qty
-    df["cash"] = -sign * qty * px + np.select(
-        [df["type"].eq(t) for t in ("deposit", "withdrawal", "dividend", "fee")], [amount, -amount, amount, -amount], 0.0
-    )
+    kinds = [df["type"].eq(t) for t in ("deposit", "withdrawal", "dividend", "fee")]
+    df["cash"] = -sign * qty * px + np.select(kinds, [amount, -amount, amount, -amount], 0.0)
     df["flow"] = np.where(df["type"].eq("deposit"), amount, np.where(df["type"].eq("withdrawal"), -amount, 0.0))
     days = pd.bdate_range(df["date"].iloc[0], end)
     cash = df.groupby("date")["cash"].sum().reindex(days, fill_value=0.0).cumsum()
