@@ -256,6 +256,8 @@ MARKET_HISTORY_MAX_BARS = env.int("MARKET_HISTORY_MAX_BARS", default=10_000)
 MARKET_FEED_INTERVAL = env.float("MARKET_FEED_INTERVAL", default=1.0)
 # Run the quote feed inside the web process (the one-process set-up without Redis).
 MARKET_FEED_IN_PROCESS = env.bool("MARKET_FEED_IN_PROCESS", default=False)
+# The index for beta/correlation and portfolio comparisons when none is named (bundled: SPX, IXIC).
+MARKET_DEFAULT_BENCHMARK = env.str("MARKET_DEFAULT_BENCHMARK", default="SPX")
 # History providers, tried in this order (those needing a key are skipped without one).
 MARKET_PROVIDERS = env.list("MARKET_PROVIDERS", default=["polygon", "alphavantage", "yahoo"])
 MARKET_PROVIDER_SETTINGS = {

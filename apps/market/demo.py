@@ -45,7 +45,7 @@ def seed(context: dict) -> dict:
                 instrument=instrument,
                 interval=dataset.interval,
                 filename=dataset.filename,
-                data=dataset.path.read_bytes(),
+                data=dataset.read(),
             )
     services.add_news(
         items=[

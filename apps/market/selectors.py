@@ -3,6 +3,7 @@
 from datetime import datetime
 from difflib import SequenceMatcher
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -31,6 +32,12 @@ def active_instruments() -> QuerySet[Instrument]:
 
 def instruments_by_id(ids: list[int]) -> list[Instrument]:
     return list(Instrument.objects.filter(pk__in=ids).order_by("symbol"))
+
+
+def default_benchmark() -> Instrument | None:
+    """The index that beta, correlation and portfolio comparisons use unless told otherwise."""
+    symbol = settings.MARKET_DEFAULT_BENCHMARK
+    return Instrument.objects.filter(symbol__iexact=symbol, is_active=True).first() if symbol else None
 
 
 def known_symbols(symbols: list[str]) -> dict[str, Instrument]:

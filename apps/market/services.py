@@ -285,7 +285,12 @@ def record_ticks(*, ticks: list[dict]) -> None:
 
 
 def analysis(*, instrument: Instrument, interval: str | None = None, benchmark: str | None = None) -> dict:
-    """Indicators, signals, trend and risk on the instrument's bars (cached until new bars arrive)."""
+    """Indicators, signals, trend and risk on the instrument's bars (cached until new bars arrive).
+    Beta and correlation are against ``benchmark``, else the default index (``MARKET_DEFAULT_BENCHMARK``)."""
+    if benchmark is None:
+        default = selectors.default_benchmark()
+        if default is not None and default.pk != instrument.pk:
+            benchmark = default.symbol
     interval = interval or selectors.native_interval(instrument)
     if interval is None:
         raise ValidationError({"symbol": f"{instrument.symbol} has no price history yet."})
@@ -307,6 +312,7 @@ def analysis(*, instrument: Instrument, interval: str | None = None, benchmark: 
     result = {
         "symbol": instrument.symbol,
         "interval": interval,
+        "benchmark": benchmark.upper() if benchmark else None,
         "bars": len(rows),
         "as_of": df.index[-1].isoformat(),
         "close": round(float(df["close"].iloc[-1]), 6),

@@ -1,4 +1,5 @@
-"""Demo data: a portfolio of the bundled real GOOG and BTC/USD history, traded at real closes."""
+"""Demo data: a portfolio of the bundled real GOOG and BTC/USD history, traded at real closes and
+compared with the bundled S&P 500."""
 
 from datetime import date
 from decimal import Decimal
@@ -28,7 +29,7 @@ def seed(context: dict) -> dict:
     user = context["user"]
     if selectors.portfolios_of(user=user).filter(name=NAME).exists():
         return {}
-    portfolio = services.create_portfolio(owner=user, name=NAME, benchmark="GOOG")
+    portfolio = services.create_portfolio(owner=user, name=NAME, benchmark="SPX")
     services.record_transaction(
         portfolio=portfolio,
         actor=user,

@@ -257,9 +257,10 @@ def _benchmark_index(benchmark, frame: pd.DataFrame) -> pd.Series | None:
 
 
 def resolve_benchmark(portfolio: Portfolio, symbol: str | None):
+    """The named benchmark, else the portfolio's own, else the market's default index."""
     if symbol:
         return market.instrument(symbol=symbol)
-    return portfolio.benchmark
+    return portfolio.benchmark or market.default_benchmark()
 
 
 def performance(*, portfolio: Portfolio, start: date | None = None, end: date | None = None, benchmark=None) -> dict:

@@ -53,7 +53,8 @@ def index(request):
 def detail(request, portfolio_id: int):
     portfolio = selectors.portfolio_of(user=request.user, portfolio_id=portfolio_id)
     view = selectors.holdings_view(portfolio=portfolio)
-    performance = selectors.performance(portfolio=portfolio, benchmark=portfolio.benchmark)
+    benchmark = selectors.resolve_benchmark(portfolio, None)
+    performance = selectors.performance(portfolio=portfolio, benchmark=benchmark)
     return _page(
         request,
         "portfolio/detail.html",
@@ -66,10 +67,11 @@ def detail(request, portfolio_id: int):
                 {
                     "allocation": selectors.allocation(portfolio=portfolio),
                     "performance": performance["series"],
-                    "benchmark": portfolio.benchmark.symbol if portfolio.benchmark_id else None,
+                    "benchmark": benchmark.symbol if benchmark else None,
                 }
             ),
             "summary": performance["summary"],
+            "benchmark": benchmark,
             "definitions": selectors.DEFINITIONS,
             "dividends": selectors.dividends_view(portfolio=portfolio),
             "realized": selectors.realized_of(portfolio=portfolio).order_by("-sale__trade_date", "-id")[:20],

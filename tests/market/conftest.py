@@ -15,7 +15,7 @@ def bundled(symbol: str) -> Instrument:
         data_source=dataset.source,
     )
     services.import_bars_file(
-        instrument=instrument, interval=dataset.interval, filename=dataset.filename, data=dataset.path.read_bytes()
+        instrument=instrument, interval=dataset.interval, filename=dataset.filename, data=dataset.read()
     )
     return instrument
 

@@ -4,6 +4,7 @@ from django.core.management.base import CommandError
 
 from apps.market import services
 from apps.market.models import Bar, Instrument, NewsItem, Quote
+from tests.market.conftest import bundled
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +242,25 @@ def test_market_pages(client, user, goog, django_capture_on_commit_callbacks):
         started = client.post("/market/GOOG/prediction/")
     assert started.status_code == 302
     assert "Succeeded" in client.get(started["Location"]).content.decode()
+
+
+def test_bundled_indices_are_real_and_the_default_benchmark(auth_client, goog):
+    spx = bundled("SPX")
+    bundled("IXIC")
+    assert spx.bars.count() == 5031  # every trading day 1999-01-04 → 2018-12-31
+    first = spx.bars.order_by("time").first()
+    assert (first.time.date().isoformat(), str(first.close)) == ("1999-01-04", "1228.09997600")
+    indices = auth_client.get("/api/v1/market/indices/").json()
+    assert [i["symbol"] for i in indices] == ["IXIC", "SPX"]
+    assert indices[1]["price"] == "2506.85009800" and indices[1]["source"] == "last close"
+
+    analysis = auth_client.get("/api/v1/market/stocks/GOOG/analysis").json()
+    assert analysis["benchmark"] == "SPX"
+    # GOOG against the S&P 500 over 2004-2013: a high-beta, positively correlated stock.
+    assert 0.9 < analysis["risk"]["beta"] < 1.4
+    assert 0.5 < analysis["risk"]["correlation"] < 0.8
+    assert analysis["risk"]["benchmark_observations"] > 2000
+    nasdaq = auth_client.get("/api/v1/market/stocks/GOOG/analysis?benchmark=IXIC").json()
+    assert nasdaq["benchmark"] == "IXIC" and nasdaq["risk"]["correlation"] > analysis["risk"]["correlation"]
+    own = auth_client.get("/api/v1/market/stocks/SPX/analysis").json()
+    assert own["benchmark"] is None and own["risk"]["beta"] is None

@@ -213,3 +213,13 @@ def test_empty_portfolio_has_empty_analytics(auth_client, market):
 
 def test_dates_today_are_fine(auth_client, pid):
     assert auth_client.get(f"{API}{pid}/performance/", {"end": date.today().isoformat()}).status_code == 200
+
+
+def test_the_market_default_index_is_the_benchmark_when_none_is_set(auth_client, market, settings):
+    settings.MARKET_DEFAULT_BENCHMARK = "IDX"
+    pid = auth_client.post(API, {"name": "No benchmark"}, format="json").json()["id"]
+    auth_client.post(
+        f"{API}{pid}/transactions/", {"type": "deposit", "amount": "100", "trade_date": "2024-01-01"}, format="json"
+    )
+    assert auth_client.get(f"{API}{pid}/performance/").json()["summary"]["benchmark"] == "IDX"
+    assert auth_client.get(f"{API}{pid}/performance/", {"benchmark": "AAA"}).json()["summary"]["benchmark"] == "AAA"
