@@ -14,6 +14,8 @@ urlpatterns = [
     path(P + "transactions/export/", api.ExportApi.as_view(), name="export"),
     path(P + "transactions/<int:transaction_id>/", api.TransactionApi.as_view(), name="transaction"),
     path(P + "holdings/", api.HoldingsApi.as_view(), name="holdings"),
+    # The seed's name for the same read.
+    path(P + "assets/", api.HoldingsApi.as_view(), name="assets"),
     path(P + "performance/", api.PerformanceApi.as_view(), name="performance"),
     path(P + "analytics/", api.AnalyticsApi.as_view(), name="analytics"),
     path(P + "allocation/", api.AllocationApi.as_view(), name="allocation"),

@@ -67,6 +67,7 @@ def test_a_sale_answers_its_realized_pnl_and_the_lots_it_consumed(auth_client, p
     assert (acme["quantity"], acme["cost"]) == ("5", "600.5")
     assert [lot["remaining"] for lot in acme["lots"]] == ["5"]
     assert holdings["realized_pnl"] == "345.5"
+    assert auth_client.get(f"{API}{pid}/assets/").json() == holdings
 
 
 @pytest.mark.parametrize(

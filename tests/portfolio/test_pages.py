@@ -177,3 +177,16 @@ def test_another_users_pages_are_404(client, other_user, book):
     client.force_login(other_user)
     for suffix in ["", "transactions/", "rebalance/", "orders/", "optimize/", "backtests/", "transactions/export/"]:
         assert client.get(f"/portfolio/{book.pk}/{suffix}").status_code == 404, suffix
+
+
+def test_the_admin_shows_the_ledger_read_only(client, staff_user, book):
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.force_login(staff_user)
+    for model in ("portfolio", "transaction", "taxlot", "order", "auditentry"):
+        assert client.get(f"/admin/portfolio/{model}/").status_code == 200, model
+    txn = Transaction.objects.filter(portfolio=book).first()
+    page = client.get(f"/admin/portfolio/transaction/{txn.pk}/change/")
+    assert page.status_code == 200 and b'name="_save"' not in page.content
+    assert client.post(f"/admin/portfolio/transaction/{txn.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Transaction.objects.filter(pk=txn.pk).exists()
