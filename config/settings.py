@@ -190,6 +190,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.core.tasks.purge_expired_idempotency_keys",
         "schedule": timedelta(hours=1),
     },
+    "refresh-market-history": {
+        "task": "apps.market.tasks.refresh_market_data",
+        "schedule": timedelta(hours=6),
+        "kwargs": {"kinds": ["history", "fundamentals"]},
+    },
+    "refresh-market-news": {
+        "task": "apps.market.tasks.refresh_market_data",
+        "schedule": timedelta(minutes=30),
+        "kwargs": {"kinds": ["news"]},
+    },
     "expire-day-orders": {
         "task": "apps.portfolio.tasks.expire_day_orders",
         "schedule": timedelta(minutes=15),
@@ -256,6 +266,13 @@ MARKET_HISTORY_MAX_BARS = env.int("MARKET_HISTORY_MAX_BARS", default=10_000)
 MARKET_FEED_INTERVAL = env.float("MARKET_FEED_INTERVAL", default=1.0)
 # Run the quote feed inside the web process (the one-process set-up without Redis).
 MARKET_FEED_IN_PROCESS = env.bool("MARKET_FEED_IN_PROCESS", default=False)
+# Keep instruments up to date from the providers on the beat schedule (history and fundamentals
+# every 6 h, news every 30 min). Off by default: turn on where the providers are reachable.
+MARKET_AUTO_REFRESH = env.bool("MARKET_AUTO_REFRESH", default=False)
+# Where the feed's live prices come from: "simulated" (default) or "providers" (their quotes,
+# polled every MARKET_PROVIDER_QUOTE_SECONDS within each provider's call budget).
+MARKET_QUOTE_SOURCE = env.str("MARKET_QUOTE_SOURCE", default="simulated")
+MARKET_PROVIDER_QUOTE_SECONDS = env.float("MARKET_PROVIDER_QUOTE_SECONDS", default=60.0)
 # The index for beta/correlation and portfolio comparisons when none is named (bundled: SPX, IXIC).
 MARKET_DEFAULT_BENCHMARK = env.str("MARKET_DEFAULT_BENCHMARK", default="SPX")
 # History providers, tried in this order (those needing a key are skipped without one).

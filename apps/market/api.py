@@ -46,6 +46,11 @@ def _float_bars(rows: list[dict]) -> list[dict]:
     ]
 
 
+def _text(value) -> str | None:
+    """Decimals leave as exact strings, never as floats."""
+    return None if value is None else str(value)
+
+
 class QuoteApi(APIView):
     """The latest price of an instrument (cached 60 s; "simulated" when the feed simulates it)."""
 
@@ -109,10 +114,10 @@ class FundamentalsApi(APIView):
         return Response(
             {
                 "symbol": instrument.symbol,
-                "market_cap": data.market_cap,
-                "pe_ratio": data.pe_ratio,
-                "eps": data.eps,
-                "dividend_yield": data.dividend_yield,
+                "market_cap": _text(data.market_cap),
+                "pe_ratio": _text(data.pe_ratio),
+                "eps": _text(data.eps),
+                "dividend_yield": _text(data.dividend_yield),
                 "source": data.source,
                 "as_of": data.as_of,
                 "data": data.data,

@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
+
+from apps.core.errors import ServiceUnavailable
 
 from . import selectors, services
 from .engine import indicators, risk, simulate
@@ -76,6 +79,30 @@ class Simulator:
         return ticks
 
 
+class ProviderQuotes:
+    """Live prices from the configured providers' quote endpoints (``MARKET_QUOTE_SOURCE=providers``),
+    in the simulator's interface; an instrument no provider can quote is skipped and logged."""
+
+    def __init__(self):
+        self.instruments = []
+
+    def load(self) -> None:
+        self.instruments = list(selectors.active_instruments())
+
+    @property
+    def state(self) -> list:
+        return self.instruments
+
+    def step(self) -> list[dict]:
+        ticks = []
+        for instrument in self.instruments:
+            try:
+                ticks.append(services.provider_quote(instrument=instrument))
+            except ServiceUnavailable as exc:
+                logger.warning("No provider quote for %s: %s", instrument.symbol, exc)
+        return ticks
+
+
 def publish(ticks: list[dict]) -> None:
     layer = get_channel_layer()
 
@@ -88,13 +115,19 @@ def publish(ticks: list[dict]) -> None:
 
 def run(*, tick_seconds: float = 1.0, iterations: int | None = None, stop=None, seed: int | None = None) -> int:
     """Tick until ``stop`` is set (or ``iterations`` ticks); returns the number of ticks sent."""
-    simulator = Simulator(tick_seconds=tick_seconds, seed=seed)
-    simulator.load()
-    logger.info("Quote feed: simulating %d instruments every %.2fs", len(simulator.state), tick_seconds)
+    if settings.MARKET_QUOTE_SOURCE == "providers":
+        source = ProviderQuotes()
+        tick_seconds = max(tick_seconds, settings.MARKET_PROVIDER_QUOTE_SECONDS)
+        what = "polling provider quotes for"
+    else:
+        source = Simulator(tick_seconds=tick_seconds, seed=seed)
+        what = "simulating"
+    source.load()
+    logger.info("Quote feed: %s %d instruments every %.2fs", what, len(source.state), tick_seconds)
     sent, last_persist, count = 0, 0.0, 0
     while iterations is None or count < iterations:
         started = time.monotonic()
-        ticks = simulator.step()
+        ticks = source.step()
         publish(ticks)
         sent += len(ticks)
         count += 1

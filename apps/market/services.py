@@ -2,26 +2,32 @@
 
 import csv
 import io
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from apps.core.errors import ServiceUnavailable
 from apps.nlp import services as nlp_services
 
 from . import selectors
 from .engine import indicators, risk, signals
-from .models import Bar, Instrument, NewsItem, Quote
+from .models import Bar, Fundamentals, Instrument, NewsItem, Quote
+from .providers.base import HistoryQuery
+from .providers.registry import fetch, fetch_history
 from .signals import ticks_recorded
 
 QUOTE_TTL = 60
+logger = logging.getLogger(__name__)
 ANALYSIS_TTL = 3600
 MAX_IMPORT_ERRORS = 20
 
@@ -200,9 +206,6 @@ def refresh_quote_from_bars(*, instrument: Instrument) -> Quote | None:
 
 def update_history(*, instrument: Instrument, interval: str, start: datetime, end: datetime) -> tuple[str, int]:
     """Fetch bars from the first provider that answers and store them: (provider, bars written)."""
-    from .providers.base import HistoryQuery
-    from .providers.registry import fetch_history
-
     provider, bars = fetch_history(HistoryQuery(symbol=instrument.symbol, interval=interval, start=start, end=end))
     count = import_bars(
         instrument=instrument,
@@ -212,6 +215,88 @@ def update_history(*, instrument: Instrument, interval: str, start: datetime, en
     )
     Instrument.objects.filter(pk=instrument.pk).update(data_source=provider)
     return provider, count
+
+
+def _decimal_or_none(value) -> Decimal | None:
+    try:
+        number = Decimal(value) if value is not None else None
+    except InvalidOperation:
+        return None
+    return number if number is not None and number.is_finite() else None
+
+
+def update_fundamentals(*, instrument: Instrument) -> Fundamentals:
+    """Fetch the instrument's fundamentals from the first provider that has them and store them."""
+    provider, data = fetch("fundamentals", instrument.symbol)
+    fundamentals, _ = Fundamentals.objects.update_or_create(
+        instrument=instrument,
+        defaults={
+            "market_cap": _decimal_or_none(data["market_cap"]),
+            "pe_ratio": _decimal_or_none(data["pe_ratio"]),
+            "eps": _decimal_or_none(data["eps"]),
+            "dividend_yield": _decimal_or_none(data["dividend_yield"]),
+            "as_of": data["as_of"],
+            "data": data["data"],
+            "source": provider,
+        },
+    )
+    return fundamentals
+
+
+def update_news(*, instrument: Instrument) -> list[NewsItem]:
+    """Fetch the instrument's news from the first provider that has it; new URLs are stored with
+    their sentiment (``add_news``). Returns the items added."""
+    _, items = fetch("news", instrument.symbol)
+    return add_news(items=[{**item, "symbols": sorted({*item["symbols"], instrument.symbol})} for item in items])
+
+
+def provider_quote(*, instrument: Instrument) -> dict:
+    """The latest quote from the first provider that answers, as a feed tick (not stored)."""
+    provider, quote = fetch("quote", instrument.symbol)
+    price = float(quote["price"])
+    previous = float(quote["previous_close"]) if quote.get("previous_close") else None
+    change = price - previous if previous else None
+    return {
+        "symbol": instrument.symbol,
+        "price": price,
+        "time": quote["time"].isoformat(),
+        "change": None if change is None else round(change, 6),
+        "change_percent": None if change is None else round(change / previous * 100, 4),
+        "volume": float(quote["volume"]) if quote.get("volume") else None,
+        "previous_close": previous,
+        "source": provider,
+    }
+
+
+def refresh_market_data(*, kinds: tuple[str, ...] = ("history", "fundamentals", "news")) -> dict[str, int]:
+    """Bring every active instrument up to date from the providers (the beat schedule calls this
+    when ``MARKET_AUTO_REFRESH`` is on). A provider outage is logged and counted, never raised."""
+    counts = {"updated": 0, "failed": 0}
+    if not settings.MARKET_AUTO_REFRESH:
+        return {**counts, "skipped": 1}
+    now = timezone.now()
+    for instrument in selectors.active_instruments():
+        steps = []
+        if "history" in kinds:
+            interval = selectors.native_interval(instrument) or "1d"
+            last = selectors.last_bars(instrument=instrument, interval=interval, count=1)
+            start = last[-1]["time"] if last else now - timedelta(days=365 * 5)
+            steps.append(
+                lambda i=instrument, iv=interval, st=start: update_history(instrument=i, interval=iv, start=st, end=now)
+            )
+        if "fundamentals" in kinds and instrument.asset_type in (Instrument.AssetType.STOCK, Instrument.AssetType.ETF):
+            steps.append(lambda i=instrument: update_fundamentals(instrument=i))
+        if "news" in kinds:
+            steps.append(lambda i=instrument: update_news(instrument=i))
+        for step in steps:
+            try:
+                step()
+            except (ServiceUnavailable, ValidationError) as exc:
+                counts["failed"] += 1
+                logger.warning("Refreshing %s failed: %s", instrument.symbol, exc)
+            else:
+                counts["updated"] += 1
+    return counts
 
 
 # --- quotes -----------------------------------------------------------------------------------

@@ -1,7 +1,14 @@
-"""Market-data providers behind one interface, in the shape of OpenBB's fetchers:
-``transform_query`` (our query → the vendor's parameters) → ``extract_data`` (HTTP) →
-``transform_data`` (the vendor's JSON → our bars). Each adapter is small; the loop with rate limits,
-retries and fallback lives in ``registry``."""
+"""Market-data providers behind one interface, in the shape of OpenBB's fetchers: for each kind of
+data, a request (our query → the vendor's path and parameters) → ``get`` (HTTP, errors mapped) →
+a ``transform_*`` (the vendor's JSON → our normalised shape). Each adapter is small; the loop with
+rate limits, retries and fallback lives in ``registry``.
+
+Kinds and their normalised shapes:
+- ``history``: bars ``{"time": aware datetime, "open", "high", "low", "close", "volume"}``, oldest first;
+- ``quote``: ``{"price", "previous_close", "volume", "time"}``;
+- ``fundamentals``: ``{"market_cap", "pe_ratio", "eps", "dividend_yield", "as_of", "data"}``;
+- ``news``: ``[{"headline", "summary", "source", "url", "published_at", "symbols"}]``.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,26 +37,27 @@ class HistoryQuery:
     end: datetime
 
 
+HISTORY, QUOTE, FUNDAMENTALS, NEWS = "history", "quote", "fundamentals", "news"
+
+
 class Fetcher:
     name: str = ""
     requires_key: bool = True
     intervals: frozenset[str] = frozenset({"1d"})
+    kinds: frozenset[str] = frozenset({HISTORY})
 
     def __init__(self, *, base_url: str, api_key: str = ""):
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
 
-    def transform_query(self, query: HistoryQuery) -> tuple[str, dict[str, Any]]:
-        """(path, query parameters) of the vendor request."""
-        raise NotImplementedError
+    # --- HTTP, shared by every kind -----------------------------------------------------------
 
-    def extract_data(self, query: HistoryQuery, client: httpx.Client) -> Any:
-        path, params = self.transform_query(query)
+    def get(self, path: str, params: dict[str, Any], client: httpx.Client, *, symbol: str) -> Any:
         response = client.get(f"{self.base_url}{path}", params=params)
         if response.status_code == 429:
             raise RateLimited(f"{self.name}: HTTP 429")
         if response.status_code == 404:
-            raise ProviderError(f"{self.name}: {query.symbol} not found")
+            raise ProviderError(f"{self.name}: {symbol} not found")
         if response.status_code >= 500:
             raise TransientError(f"{self.name}: HTTP {response.status_code}")
         if response.status_code >= 400:
@@ -59,6 +67,23 @@ class Fetcher:
         except ValueError as exc:
             raise ProviderError(f"{self.name}: the answer is not JSON") from exc
 
+    def fetch(self, kind: str, query, client: httpx.Client) -> Any:
+        """One kind of data for ``query`` (a ``HistoryQuery`` or a symbol), normalised."""
+        symbol = query.symbol if isinstance(query, HistoryQuery) else query
+        path, params = getattr(self, f"{kind}_request")(query)
+        return getattr(self, f"transform_{kind}")(query, self.get(path, params, client, symbol=symbol))
+
+    # --- history (every adapter) --------------------------------------------------------------
+
+    def history_request(self, query: HistoryQuery) -> tuple[str, dict[str, Any]]:
+        return self.transform_query(query)
+
+    def transform_history(self, query: HistoryQuery, data: Any) -> list[dict]:
+        return self.transform_data(query, data)
+
+    def transform_query(self, query: HistoryQuery) -> tuple[str, dict[str, Any]]:
+        """(path, query parameters) of the vendor's history request."""
+        raise NotImplementedError
+
     def transform_data(self, query: HistoryQuery, data: Any) -> list[dict]:
-        """Bars as ``{"time": aware datetime, "open", "high", "low", "close", "volume"}``, oldest first."""
         raise NotImplementedError

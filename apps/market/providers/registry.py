@@ -1,4 +1,5 @@
-"""Try the configured providers in order: rate-limited per provider, retried on transient errors,
+"""Try the configured providers in order (for history, quotes, fundamentals and news):
+rate-limited per provider, retried on transient errors,
 falling back to the next one; a 503 names every provider that failed and why."""
 
 import logging
@@ -11,7 +12,7 @@ from django.core.cache import cache
 from apps.core.errors import ServiceUnavailable
 
 from .adapters import ADAPTERS
-from .base import Fetcher, HistoryQuery, ProviderError, RateLimited, TransientError
+from .base import HISTORY, Fetcher, HistoryQuery, ProviderError, RateLimited, TransientError
 
 logger = logging.getLogger(__name__)
 RETRIES = 2
@@ -36,11 +37,11 @@ def _take_rate_token(fetcher: Fetcher) -> None:
         raise RateLimited(f"{fetcher.name}: our limit of {limit} calls a minute is used up")
 
 
-def _fetch_one(fetcher: Fetcher, query: HistoryQuery, client: httpx.Client) -> list[dict]:
+def _fetch_one(fetcher: Fetcher, kind: str, query, client: httpx.Client):
     for attempt in range(RETRIES + 1):
         _take_rate_token(fetcher)
         try:
-            return fetcher.transform_data(query, fetcher.extract_data(query, client))
+            return fetcher.fetch(kind, query, client)
         except (httpx.TransportError, TransientError) as exc:
             if attempt == RETRIES:
                 raise ProviderError(f"{fetcher.name}: {type(exc).__name__}") from exc
@@ -48,23 +49,35 @@ def _fetch_one(fetcher: Fetcher, query: HistoryQuery, client: httpx.Client) -> l
     raise AssertionError("unreachable")
 
 
-def fetch_history(query: HistoryQuery, *, timeout: float = 10.0) -> tuple[str, list[dict]]:
-    """(provider name, bars) from the first provider that answers."""
-    fetchers = [f for f in configured() if query.interval in f.intervals]
+def _first_answer(kind: str, query, fetchers: list[Fetcher], *, what: str, timeout: float):
+    """(provider name, normalised data) from the first of ``fetchers`` that answers."""
     if not fetchers:
         raise ServiceUnavailable(
-            f"No data provider is configured for {query.interval} bars (see MARKET_PROVIDERS).", code="no_provider"
+            f"No data provider is configured for {what} (see MARKET_PROVIDERS).", code="no_provider"
         )
+    symbol = query.symbol if isinstance(query, HistoryQuery) else query
     failures = []
     with httpx.Client(timeout=timeout, headers={"User-Agent": "ai-platform/0.1"}) as client:
         for fetcher in fetchers:
             try:
-                bars = _fetch_one(fetcher, query, client)
+                data = _fetch_one(fetcher, kind, query, client)
             except ProviderError as exc:
-                logger.warning("Provider %s failed for %s: %s", fetcher.name, query.symbol, exc)
+                logger.warning("Provider %s failed for %s %s: %s", fetcher.name, kind, symbol, exc)
                 failures.append(f"{fetcher.name} ({'rate limited' if isinstance(exc, RateLimited) else exc})")
                 continue
-            return fetcher.name, bars
+            return fetcher.name, data
     raise ServiceUnavailable(
-        f"No data provider answered for {query.symbol}: {'; '.join(failures)}.", code="providers_unavailable"
+        f"No data provider answered for {symbol} ({kind}): {'; '.join(failures)}.", code="providers_unavailable"
     )
+
+
+def fetch_history(query: HistoryQuery, *, timeout: float = 10.0) -> tuple[str, list[dict]]:
+    """(provider name, bars) from the first provider that answers."""
+    fetchers = [f for f in configured() if HISTORY in f.kinds and query.interval in f.intervals]
+    return _first_answer(HISTORY, query, fetchers, what=f"{query.interval} bars", timeout=timeout)
+
+
+def fetch(kind: str, symbol: str, *, timeout: float = 10.0):
+    """(provider name, data) of one kind (``quote``, ``fundamentals``, ``news``) for ``symbol``."""
+    fetchers = [f for f in configured() if kind in f.kinds]
+    return _first_answer(kind, symbol, fetchers, what=kind, timeout=timeout)
