@@ -12,7 +12,7 @@ import random
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import websockets
 from _harness import ROOT, bench_api_key, free_port, p50_p99, setup_django
@@ -20,17 +20,21 @@ from _harness import ROOT, bench_api_key, free_port, p50_p99, setup_django
 SYMBOLS = [f"SYM{i:03d}" for i in range(100)]
 PER_CLIENT = 5
 SECONDS = 10
+# daphne processes behind the load balancer (production runs one `ws` process per core).
+PROCESSES = (1, 2)
 
 
-async def clients_run(url: str, *, clients: int, token: str, publish) -> dict:
+async def clients_run(urls: list[str], *, clients: int, token: str, publish) -> dict:
     rng = random.Random(1)
     subscriptions = [rng.sample(SYMBOLS, PER_CLIENT) for _ in range(clients)]
     received, latencies, ready = [0], [], asyncio.Event()
+    window = [None, None]
     connected = [0]
     sockets = []
 
-    async def client(symbols):
-        ws = await websockets.connect(url, max_queue=None, open_timeout=60, ping_interval=None)
+    async def client(n, symbols):
+        # Spread over the servers as nginx's round robin would.
+        ws = await websockets.connect(urls[n % len(urls)], max_queue=None, open_timeout=60, ping_interval=None)
         sockets.append(ws)
         await ws.send(json.dumps({"action": "auth", "token": token}))
         await ws.send(json.dumps({"action": "subscribe", "symbols": symbols}))
@@ -44,12 +48,15 @@ async def clients_run(url: str, *, clients: int, token: str, publish) -> dict:
         async for raw in ws:
             frame = json.loads(raw)
             if frame.get("type") == "tick":
-                received[0] += 1
-                latencies.append((datetime.now(UTC) - datetime.fromisoformat(frame["time"])).total_seconds() * 1000)
+                stamped = datetime.fromisoformat(frame["time"])
+                # Count only ticks stamped inside the measured window, for both servers alike.
+                if window[0] is not None and window[0] <= stamped < window[1]:
+                    received[0] += 1
+                    latencies.append((datetime.now(UTC) - stamped).total_seconds() * 1000)
 
     tasks = []
-    for symbols in subscriptions:
-        tasks.append(asyncio.create_task(client(symbols)))
+    for n, symbols in enumerate(subscriptions):
+        tasks.append(asyncio.create_task(client(n, symbols)))
         await asyncio.sleep(0.01)  # do not stampede the accept queue
     try:
         await asyncio.wait_for(ready.wait(), timeout=180)
@@ -58,30 +65,29 @@ async def clients_run(url: str, *, clients: int, token: str, publish) -> dict:
         raise RuntimeError(f"{connected[0]} of {clients} subscribed; first failure: {failed[:1]}") from None
     await asyncio.sleep(1)
     received[0], latencies[:] = 0, []
-    started = time.perf_counter()
-    published = await publish(SECONDS)
-    await asyncio.sleep(2)  # let the last ticks arrive
-    elapsed = time.perf_counter() - started
+    now = datetime.now(UTC)
+    window[:] = [now, now + timedelta(seconds=SECONDS)]
+    await publish(SECONDS)
+    await asyncio.sleep(3)  # let the last ticks of the window arrive
     for t in tasks:
         t.cancel()
     for ws in sockets:
         await ws.close()
-    expected = published * clients * PER_CLIENT // len(SYMBOLS) if published else SECONDS * clients * PER_CLIENT
+    expected = SECONDS * clients * PER_CLIENT  # every symbol ticks once a second in the window
     return {
         "received": received[0],
         "expected": expected,
-        "rate": received[0] / (elapsed - 2),
+        "rate": received[0] / SECONDS,
         "latencies": list(latencies),
     }
 
 
-async def publish_through_layer(seconds: int) -> int:
+async def publish_through_layer(seconds: int) -> None:
     from channels.layers import get_channel_layer
 
-    from apps.market.feed import group_name
+    from apps.market.feed import group_name, tick_event
 
     layer = get_channel_layer()
-    rounds = 0
     for _ in range(seconds):
         started = time.monotonic()
         now = datetime.now(UTC).isoformat()
@@ -89,9 +95,8 @@ async def publish_through_layer(seconds: int) -> int:
             *(
                 layer.group_send(
                     group_name(s),
-                    {
-                        "type": "market.tick",
-                        "tick": {
+                    tick_event(
+                        {
                             "symbol": s,
                             "price": 100.0,
                             "time": now,
@@ -99,20 +104,17 @@ async def publish_through_layer(seconds: int) -> int:
                             "change_percent": 0.1,
                             "volume": 1000,
                             "source": "simulated",
-                        },
-                    },
+                        }
+                    ),
                 )
                 for s in SYMBOLS
             )
         )
-        rounds += 1
         await asyncio.sleep(max(0.0, 1 - (time.monotonic() - started)))
-    return rounds * len(SYMBOLS)
 
 
-async def wait_baseline(seconds: int) -> int:
-    await asyncio.sleep(seconds)
-    return 0  # the server ticks on its own: expected = seconds × subscriptions
+async def wait_baseline(seconds: int) -> None:
+    await asyncio.sleep(seconds)  # the server ticks on its own
 
 
 def report(label: str, result: dict) -> None:
@@ -141,7 +143,7 @@ def main() -> None:
             Quote.objects.create(
                 instrument=Instrument.objects.create(symbol=s, name=s), price=100, time=timezone.now(), source="bench"
             )
-        port, base_port = free_port(), free_port()
+        base_port = free_port()
         env = {
             **os.environ,
             "LOG_LEVEL": "WARNING",
@@ -150,11 +152,15 @@ def main() -> None:
             "NLP_WARM_ON_WORKER_START": "0",
             "DATABASE_URL": f"{os.environ['DATABASE_URL'].rsplit('/', 1)[0]}/{connection.settings_dict['NAME']}",
         }
-        ours = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-            cwd=ROOT,
-            env=env,
-        )
+        ports = [free_port() for _ in range(max(PROCESSES))]
+        servers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(p), "config.asgi:application"],
+                cwd=ROOT,
+                env=env,
+            )
+            for p in ports
+        ]
         bare = subprocess.Popen(
             [sys.executable, "bench/ws_baseline_server.py", str(base_port), ",".join(SYMBOLS)], cwd=ROOT
         )
@@ -168,23 +174,19 @@ def main() -> None:
                 base = report(
                     "bare websockets server (baseline)",
                     asyncio.run(
-                        clients_run(f"ws://127.0.0.1:{base_port}/", clients=clients, token=key, publish=wait_baseline)
+                        clients_run([f"ws://127.0.0.1:{base_port}/"], clients=clients, token=key, publish=wait_baseline)
                     ),
                 )
-                mine = report(
-                    "daphne + channels-redis (ours)",
-                    asyncio.run(
-                        clients_run(
-                            f"ws://127.0.0.1:{port}/ws/market/realtime/",
-                            clients=clients,
-                            token=key,
-                            publish=publish_through_layer,
-                        )
-                    ),
-                )
-                print(f"  ratio delivered ours / baseline: {mine['rate'] / base['rate']:.2f}")
+                for processes in PROCESSES:
+                    urls = [f"ws://127.0.0.1:{p}/ws/market/realtime/" for p in ports[:processes]]
+                    mine = report(
+                        f"ours, {processes} daphne process{'es' if processes > 1 else ''}",
+                        asyncio.run(clients_run(urls, clients=clients, token=key, publish=publish_through_layer)),
+                    )
+                    print(f"  ratio delivered ours ({processes}) / baseline: {mine['rate'] / base['rate']:.2f}")
         finally:
-            ours.terminate()
+            for server in servers:
+                server.terminate()
             bare.terminate()
     finally:
         teardown()

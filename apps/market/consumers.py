@@ -112,4 +112,7 @@ class RealtimeQuotesConsumer(AsyncWebsocketConsumer):
         return sorted(instruments), [services.cached_quote(instrument=instruments[s]) for s in sorted(instruments)]
 
     async def market_tick(self, event):
-        await self.send_json({"type": "tick", **event["tick"]})
+        frame = event.get("frame")  # encoded once by the feed (feed.tick_event)
+        if frame is None:
+            return await self.send_json({"type": "tick", **event["tick"]})
+        await self.send(text_data=frame)

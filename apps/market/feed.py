@@ -4,6 +4,8 @@ Without a realtime provider the prices come from the simulator: a random walk fr
 instrument's last price with its own recent volatility; every tick says ``"source": "simulated"``.
 """
 
+import asyncio
+import json
 import logging
 import math
 import random
@@ -103,12 +105,18 @@ class ProviderQuotes:
         return ticks
 
 
+def tick_event(tick: dict) -> dict:
+    """The channel-layer message of one tick. The client's frame is encoded here, once, rather than
+    by each of the (possibly thousands of) consumers that forward it."""
+    frame = json.dumps({"type": "tick", **tick}, separators=(",", ":"))
+    return {"type": "market.tick", "tick": tick, "frame": frame}
+
+
 def publish(ticks: list[dict]) -> None:
     layer = get_channel_layer()
 
     async def send_all():
-        for tick in ticks:
-            await layer.group_send(group_name(tick["symbol"]), {"type": "market.tick", "tick": tick})
+        await asyncio.gather(*(layer.group_send(group_name(t["symbol"]), tick_event(t)) for t in ticks))
 
     async_to_sync(send_all)()
 
