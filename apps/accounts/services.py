@@ -372,9 +372,10 @@ def authenticate_api_key(*, key: str, request) -> tuple[User, ApiKey]:
             raise error
         raise exceptions.AuthenticationFailed("Invalid or revoked API key.", code="invalid_api_key")
     stale = timezone.now() - timedelta(seconds=API_KEY_TOUCH_SECONDS)
-    ApiKey.objects.filter(pk=api_key.pk).filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)).update(
-        last_used_at=timezone.now()
-    )
+    if api_key.last_used_at is None or api_key.last_used_at < stale:  # a write at most once per period
+        ApiKey.objects.filter(pk=api_key.pk).filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)).update(
+            last_used_at=timezone.now()
+        )
     return api_key.user, api_key
 
 

@@ -56,7 +56,7 @@ class QuoteApi(APIView):
 
     @extend_schema(responses={200: None})
     def get(self, request, symbol: str):
-        return Response(services.cached_quote(instrument=selectors.instrument(symbol=symbol)))
+        return Response(services.quote_for_symbol(symbol=symbol))
 
 
 class HistoryApi(APIView):

@@ -330,6 +330,15 @@ def quote_payload(instrument: Instrument, quote: Quote | None) -> dict:
     }
 
 
+def quote_for_symbol(*, symbol: str) -> dict:
+    """The quote of ``symbol`` straight from the cache when it is there (no database query: the hot
+    path of ``GET stocks/<symbol>``), else through the instrument (404 for an unknown symbol)."""
+    payload = cache.get(f"market:quote:{symbol.strip().upper()}")
+    if payload is not None:
+        return payload
+    return cached_quote(instrument=selectors.instrument(symbol=symbol))
+
+
 def cached_quote(*, instrument: Instrument) -> dict:
     """The quote (cached for 60 s; dropped when new bars arrive or a tick updates it)."""
     key = f"market:quote:{instrument.symbol}"
