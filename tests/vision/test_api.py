@@ -133,7 +133,7 @@ def test_batch_of_files_and_of_a_zip(auth_client, run):
         {"operation": "resize", "width": "50", "archive": upload(buffer.read(), "photos.zip", "application/zip")},
     )
     assert response.status_code == 202 and job.status == "succeeded", job.error
-    assert job.result["succeeded"] == 3 and [i["status"] for i in job.result["items"]] == ["succeeded"] * 3
+    assert job.result["succeeded"] == 3 and [i["status"] for i in job.result["images"]] == ["succeeded"] * 3
     archive = zipfile.ZipFile(io.BytesIO(b"".join(auth_client.get(job.result["archive"]["url"]).streaming_content)))
     assert sorted(archive.namelist()) == ["img0-50x25.png", "img1-50x26.png", "img2-50x26.png"]
 
