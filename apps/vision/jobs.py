@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.urls import reverse
 
@@ -33,11 +34,16 @@ def file_payload(row: ImageFile) -> dict[str, Any]:
     }
 
 
-def _load(job, file_id: str) -> tuple[ImageFile, images.Decoded]:
+FORMAT_OF = {v: k for k, v in images.FORMATS.items()}
+
+
+def _load(job, file_id: str) -> tuple[ImageFile, np.ndarray]:
     row = ImageFile.objects.get(pk=file_id, owner_id=job.owner_id)
     with row.file.open("rb") as handle:
-        # Checked on upload; the limit here only guards against a file changed in storage.
-        return row, images.decode(handle.read(), max_pixels=settings.VISION_MAX_PIXELS)
+        try:
+            return row, images.load(handle.read())  # checked on upload, kept oriented and bare
+        except images.ImageRejected as exc:
+            raise JobError(f"{row.name}: {exc}") from exc
 
 
 def _fresh_start(job) -> None:
@@ -55,10 +61,10 @@ def _store(job, name: str, pixels, fmt: str) -> ImageFile:
         raise JobError(str(exc.detail)) from exc
 
 
-def run_operation(job, operation: str, source: ImageFile, decoded: images.Decoded, options: dict) -> dict:
-    """One operation on one decoded input: its outputs (stored) and its findings."""
-    pixels = images.bgr(decoded.pixels)
-    fmt = (options.get("format") or decoded.format).upper()
+def run_operation(job, operation: str, source: ImageFile, decoded, options: dict) -> dict:
+    """One operation on one decoded input (BGR/BGRA pixels): its outputs (stored) and findings."""
+    pixels = images.bgr(decoded)
+    fmt = (options.get("format") or FORMAT_OF[source.content_type]).upper()
     stem = source.name.rsplit(".", 1)[0]
     outputs, findings = [], {}
     if operation == "enhance":
@@ -75,7 +81,7 @@ def run_operation(job, operation: str, source: ImageFile, decoded: images.Decode
         if operation == "thumbnail" and not (width or height):
             width = height = 256
         try:
-            result = enhance.resize(decoded.pixels, width=width, height=height, mode=mode)
+            result = enhance.resize(decoded, width=width, height=height, mode=mode)
         except ValueError as exc:
             raise JobError(str(exc)) from exc
         outputs.append(_store(job, f"{stem}-{result.shape[1]}x{result.shape[0]}", result, fmt))
@@ -92,7 +98,7 @@ def run_operation(job, operation: str, source: ImageFile, decoded: images.Decode
         method = options.get("method") or ("color_transfer" if job.params.get("style") else "stylization")
         style_pixels = None
         if job.params.get("style"):
-            style_pixels = images.bgr(_load(job, job.params["style"])[1].pixels)
+            style_pixels = images.bgr(_load(job, job.params["style"])[1])
         try:
             result = style.transfer(pixels, method=method, style=style_pixels, model_path=settings.VISION_STYLE_MODEL)
         except ValueError as exc:
@@ -115,9 +121,7 @@ def run_operation(job, operation: str, source: ImageFile, decoded: images.Decode
 def _single(job, report) -> dict:
     _fresh_start(job)
     source, decoded = _load(job, job.params["inputs"][0])
-    report(20, f"decoded {decoded.width}×{decoded.height}")
     result = run_operation(job, job.params["operation"], source, decoded, job.params.get("options") or {})
-    report(90, "stored")
     return {"operation": job.params["operation"], "input": file_payload(source), **result}
 
 

@@ -1,10 +1,11 @@
 """Writes of the vision app: accepting uploads and starting operations as jobs; storing outputs.
 
 An upload is checked before anything is stored: size (413 over ``VISION_MAX_UPLOAD_BYTES``), a real
-JPEG/PNG/WebP that decodes completely, pixels (413 over ``VISION_MAX_PIXELS``, read from the header
-before decoding), and the owner's storage quota (413). What is kept of an input is its pixels with
-the EXIF orientation applied and every metadata field dropped. Each operation then runs as a job on
-the ``images`` queue (``jobs.py``), whose outputs are stored the same way.
+JPEG/PNG/WebP whose whole stream decodes, pixels (413 over ``VISION_MAX_PIXELS``, read from the header
+before decoding), and the owner's storage quota (413). An input that carries metadata (EXIF, XMP,
+ICC, comments, text chunks) or an EXIF orientation is kept as its re-encoded pixels, oriented and
+without any metadata; one that carries none is kept byte for byte (no needless re-encoding). Each
+operation then runs as a job on the ``images`` queue (``jobs.py``); outputs never carry metadata.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ class Upload:
 @dataclass
 class Checked:
     upload: Upload
-    decoded: images.Decoded
-    stored: bytes  # re-encoded pixels, no metadata
+    info: images.Inspected
+    stored: bytes  # what is kept: the upload itself, or its pixels re-encoded without metadata
 
 
 def check_upload(upload: Upload) -> Checked:
@@ -57,13 +58,16 @@ def check_upload(upload: Upload) -> Checked:
             f"{upload.name} is {len(upload.data):,} bytes; the limit is {limit:,}.", field=upload.field
         )
     try:
-        decoded = images.decode(upload.data, max_pixels=settings.VISION_MAX_PIXELS)
+        info = images.inspect(upload.data, max_pixels=settings.VISION_MAX_PIXELS)
+        stored = upload.data
+        if info.needs_rewrite:
+            decoded = images.decode(upload.data, max_pixels=settings.VISION_MAX_PIXELS)
+            stored = images.encode(decoded.pixels, fmt=decoded.format, quality=95)
     except images.ImageRejected as exc:
         if exc.status == 413:
             raise PayloadTooLarge(f"{upload.name}: {exc}", field=upload.field) from exc
         raise ValidationError({upload.field: f"{upload.name}: {exc}"}) from exc
-    stored = images.encode(decoded.pixels, fmt=decoded.format, quality=95)
-    return Checked(upload, decoded, stored)
+    return Checked(upload, info, stored)
 
 
 def used_bytes(owner) -> int:
@@ -125,7 +129,7 @@ def store_bytes(
 
 
 def _keep(owner, job: Job | None, role: str, checked: Checked) -> ImageFile:
-    d = checked.decoded
+    d = checked.info
     return store_bytes(
         owner=owner,
         job=job,

@@ -7,8 +7,8 @@ Automatic enhancement, in this order:
 4. contrast with CLAHE on the L channel (colours kept), clip limit 2.0 on an 8×8 grid;
 5. sharpen with an unsharp mask (amount 0.6, σ 1.0).
 Manual parameters override each step (0 turns a step off) and add brightness, contrast and
-saturation. The report gives the measurable effect: RMS contrast and Laplacian sharpness before
-and after.
+saturation. Steps 3 and 4 share one Lab conversion. The report gives the measurable effect: RMS
+contrast and Laplacian sharpness before and after, measured on a copy at most 512 px wide.
 """
 
 from __future__ import annotations
@@ -19,20 +19,29 @@ import numpy as np
 AUTO = {"white_balance": True, "denoise": 5, "levels": True, "clahe": 2.0, "sharpen": 0.6}
 
 
-def rms_contrast(img: np.ndarray) -> float:
+MEASURE_SIDE = 512
+
+
+def _grey(img: np.ndarray) -> np.ndarray:
     grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
-    return float(grey.std())
+    scale = MEASURE_SIDE / max(grey.shape)
+    if scale < 1:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return grey
+
+
+def rms_contrast(img: np.ndarray) -> float:
+    return float(_grey(img).std())
 
 
 def sharpness(img: np.ndarray) -> float:
-    grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
-    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+    return float(cv2.Laplacian(_grey(img), cv2.CV_64F).var())
 
 
 def white_balance(img: np.ndarray) -> np.ndarray:
-    means = img.reshape(-1, 3).mean(axis=0)
+    means = np.array(cv2.mean(img)[:3])
     scale = means.mean() / np.maximum(means, 1e-6)
-    return np.clip(img.astype(np.float32) * scale, 0, 255).astype(np.uint8)
+    return cv2.transform(img, np.diag(scale).astype(np.float32))  # saturates to 0–255
 
 
 def denoise(img: np.ndarray, strength: float) -> np.ndarray:
@@ -42,22 +51,27 @@ def denoise(img: np.ndarray, strength: float) -> np.ndarray:
     return cv2.bilateralFilter(img, d=5, sigmaColor=sigma, sigmaSpace=sigma)
 
 
-def levels(img: np.ndarray, low: float = 0.5, high: float = 99.5) -> np.ndarray:
-    lab = cv2.cvtColor(img, cv2.COLOR_BGR2LAB)
-    lightness = lab[..., 0]
-    lo, hi = np.percentile(lightness, [low, high])
+def levels_lut(lightness: np.ndarray, low: float = 0.5, high: float = 99.5) -> np.ndarray | None:
+    """The lookup table stretching the low–high percentiles of ``lightness`` to 0–255."""
+    cdf = np.cumsum(cv2.calcHist([lightness], [0], None, [256], [0, 256]).ravel())
+    cdf /= cdf[-1]
+    lo, hi = int(np.searchsorted(cdf, low / 100)), int(np.searchsorted(cdf, high / 100))
     if hi - lo < 1:
-        return img
-    lut = np.clip((np.arange(256, dtype=np.float32) - lo) * 255.0 / (hi - lo), 0, 255).astype(np.uint8)
-    lab[..., 0] = cv2.LUT(lightness, lut)
-    return cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)
+        return None
+    return np.clip((np.arange(256, dtype=np.float32) - lo) * 255.0 / (hi - lo), 0, 255).astype(np.uint8)
 
 
-def clahe(img: np.ndarray, clip: float) -> np.ndarray:
-    if clip <= 0:
+def lightness(img: np.ndarray, *, levels: bool, clip: float) -> np.ndarray:
+    """Levels, then CLAHE, on the L channel of Lab (one conversion there and back)."""
+    if not levels and clip <= 0:
         return img
     lab = cv2.cvtColor(img, cv2.COLOR_BGR2LAB)
-    lab[..., 0] = cv2.createCLAHE(clipLimit=clip, tileGridSize=(8, 8)).apply(lab[..., 0])
+    channel = lab[..., 0]
+    if levels and (lut := levels_lut(channel)) is not None:
+        channel = cv2.LUT(channel, lut)
+    if clip > 0:
+        channel = cv2.createCLAHE(clipLimit=clip, tileGridSize=(8, 8)).apply(np.ascontiguousarray(channel))
+    lab[..., 0] = channel
     return cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)
 
 
@@ -88,9 +102,7 @@ def enhance(img: np.ndarray, params: dict | None = None) -> tuple[np.ndarray, di
     if p["white_balance"]:
         out = white_balance(out)
     out = denoise(out, float(p["denoise"]))
-    if p["levels"]:
-        out = levels(out)
-    out = clahe(out, float(p["clahe"]))
+    out = lightness(out, levels=bool(p["levels"]), clip=float(p["clahe"]))
     out = sharpen(out, float(p["sharpen"]))
     out = adjust(
         out,
