@@ -300,6 +300,8 @@ VISION_MAX_UPLOAD_BYTES = env.int("VISION_MAX_UPLOAD_BYTES", default=10 * 1024 *
 VISION_MAX_PIXELS = env.int("VISION_MAX_PIXELS", default=40_000_000)
 VISION_QUOTA_BYTES = env.int("VISION_QUOTA_BYTES", default=500 * 1024 * 1024)
 VISION_BATCH_MAX_IMAGES = env.int("VISION_BATCH_MAX_IMAGES", default=50)
+# OpenCV threads inside each Celery worker process (the pool already runs one process per core).
+VISION_WORKER_OPENCV_THREADS = env.int("VISION_WORKER_OPENCV_THREADS", default=1)
 # Optional models (local paths): a YOLO-family ONNX detector, a fast-neural-style ONNX model, an
 # ONNX ImageNet classifier used instead of the bundled EfficientNet-Lite0.
 VISION_YOLO_MODEL = env.str("VISION_YOLO_MODEL", default="")

@@ -4,7 +4,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from .models import Job
-from .services import job_group, job_payload
+from .services import job_group, job_payload, watch_job
 
 FORBIDDEN = 4403
 
@@ -21,6 +21,7 @@ class JobStatusConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group = job_group(job.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await database_sync_to_async(watch_job)(job_id=job.id)
         await self.accept()
         await self.send_json({"type": "job", "job": job_payload(job)})
 

@@ -14,6 +14,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -51,8 +52,21 @@ def job_payload(job: Job) -> dict[str, Any]:
     }
 
 
+def watch_key(job_id) -> str:
+    return f"job-watched:{job_id}"
+
+
+def watch_job(*, job_id) -> None:
+    """Note that a browser is following the job over its WebSocket (kept while a job can run)."""
+    cache.set(watch_key(job_id), 1, timeout=int(settings.JOB_STALL_TIMEOUT.total_seconds()))
+
+
 def _announce(job_id) -> None:
-    """Send the job's new state to its WebSocket group once the change is committed."""
+    """Send the job's new state to its WebSocket group once the change is committed, if anyone
+    follows it (one cache read instead of a channel-layer round trip per state change of every
+    job; a socket that connects later gets the current state on connect)."""
+    if not cache.get(watch_key(job_id)):
+        return
 
     def send() -> None:
         layer = get_channel_layer()

@@ -204,7 +204,7 @@ def job_output(job) -> dict:
 
 
 class JobApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: None}, operation_id="vision_job_detail")
     def get(self, request, job_id):
         return Response(job_output(selectors.job_of(user=request.user, job_id=job_id)))
 

@@ -47,6 +47,8 @@ def _load(job, file_id: str) -> tuple[ImageFile, np.ndarray]:
 
 
 def _fresh_start(job) -> None:
+    if job.attempts <= 1:  # a first attempt has nothing to clear
+        return
     for row in ImageFile.objects.filter(job=job, role__in=[ImageFile.Role.OUTPUT, ImageFile.Role.ARCHIVE]):
         row.delete()
 

@@ -156,3 +156,17 @@ def test_finished_job_status_stops_polling(client, user):
     partial = client.get(f"/jobs/{job.id}/status/")
     assert b"hx-get" not in partial.content
     assert b"Succeeded" in partial.content
+
+
+def test_state_changes_are_broadcast_only_while_someone_watches(user, django_capture_on_commit_callbacks):
+    from apps.core import services as core_services
+    from tests.factories import JobFactory
+
+    job = JobFactory(owner=user)
+    with django_capture_on_commit_callbacks() as callbacks:
+        core_services.claim_job(job_id=job.id)
+    assert callbacks == []  # nobody follows it: no channel-layer round trip
+    core_services.watch_job(job_id=job.id)
+    with django_capture_on_commit_callbacks() as callbacks:
+        core_services.report_progress(job_id=job.id, progress=50)
+    assert len(callbacks) == 1

@@ -8,7 +8,8 @@ Automatic enhancement, in this order:
 5. sharpen with an unsharp mask (amount 0.6, σ 1.0).
 Manual parameters override each step (0 turns a step off) and add brightness, contrast and
 saturation. Steps 3 and 4 share one Lab conversion. The report gives the measurable effect: RMS
-contrast and Laplacian sharpness before and after, measured on a copy at most 512 px wide.
+contrast and Laplacian sharpness before and after, measured on an even sample of at most 512 px
+a side (every n-th pixel).
 """
 
 from __future__ import annotations
@@ -23,11 +24,9 @@ MEASURE_SIDE = 512
 
 
 def _grey(img: np.ndarray) -> np.ndarray:
-    grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
-    scale = MEASURE_SIDE / max(grey.shape)
-    if scale < 1:
-        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    return grey
+    step = -(-max(img.shape[:2]) // MEASURE_SIDE)  # every n-th pixel: a cheap, even sample
+    small = np.ascontiguousarray(img[::step, ::step])
+    return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
 
 
 def rms_contrast(img: np.ndarray) -> float:
@@ -36,6 +35,11 @@ def rms_contrast(img: np.ndarray) -> float:
 
 def sharpness(img: np.ndarray) -> float:
     return float(cv2.Laplacian(_grey(img), cv2.CV_64F).var())
+
+
+def measure(img: np.ndarray) -> dict:
+    grey = _grey(img)
+    return {"contrast": float(grey.std()), "sharpness": float(cv2.Laplacian(grey, cv2.CV_64F).var())}
 
 
 def white_balance(img: np.ndarray) -> np.ndarray:
@@ -97,7 +101,7 @@ def adjust(img: np.ndarray, *, brightness: float = 0.0, contrast: float = 1.0, s
 def enhance(img: np.ndarray, params: dict | None = None) -> tuple[np.ndarray, dict]:
     """The enhanced image and a report of what was done and its effect."""
     p = {**AUTO, **(params or {})}
-    before = {"contrast": rms_contrast(img), "sharpness": sharpness(img)}
+    before = measure(img)
     out = img
     if p["white_balance"]:
         out = white_balance(out)
@@ -110,7 +114,7 @@ def enhance(img: np.ndarray, params: dict | None = None) -> tuple[np.ndarray, di
         contrast=float(p.get("contrast", 1.0)),
         saturation=float(p.get("saturation", 1.0)),
     )
-    after = {"contrast": rms_contrast(out), "sharpness": sharpness(out)}
+    after = measure(out)
     return out, {"steps": p, "before": before, "after": after}
 
 
