@@ -17,6 +17,7 @@ Images: scikit-image's bundled photographs (astronaut, coffee, chelsea, rocket, 
 """
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def photos(count: int) -> list[bytes]:
         crop = rgb[top : top + h - h // 8, left : left + w - w // 8]
         img = cv2.resize(np.ascontiguousarray(crop[..., ::-1]), SIZE, interpolation=cv2.INTER_CUBIC).astype(np.float32)
         img = img * rng.uniform(0.6, 1.0) + rng.normal(0, 6, img.shape)
-        ok, buffer = cv2.imencode(".jpg", np.clip(img, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])
+        _, buffer = cv2.imencode(".jpg", np.clip(img, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])
         out.append(buffer.tobytes())
     return out
 
@@ -173,7 +174,7 @@ def main() -> None:
             worker.wait(10)
     finally:
         teardown()
-        subprocess.run(["rm", "-rf", media], check=False)
+        shutil.rmtree(media, ignore_errors=True)
 
 
 if __name__ == "__main__":
