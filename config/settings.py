@@ -299,7 +299,9 @@ VISION_MAX_UPLOAD_BYTES = env.int("VISION_MAX_UPLOAD_BYTES", default=10 * 1024 *
 # Pillow warns at 89.5 MP and refuses at twice that; we refuse well before, from the header.
 VISION_MAX_PIXELS = env.int("VISION_MAX_PIXELS", default=40_000_000)
 VISION_QUOTA_BYTES = env.int("VISION_QUOTA_BYTES", default=500 * 1024 * 1024)
-VISION_BATCH_MAX_IMAGES = env.int("VISION_BATCH_MAX_IMAGES", default=50)
+VISION_BATCH_MAX_IMAGES = env.int("VISION_BATCH_MAX_IMAGES", default=200)
+# Images of one batch processed at once (threads; OpenCV releases the GIL while it works).
+VISION_BATCH_THREADS = env.int("VISION_BATCH_THREADS", default=2)
 # OpenCV threads inside each Celery worker process (the pool already runs one process per core).
 VISION_WORKER_OPENCV_THREADS = env.int("VISION_WORKER_OPENCV_THREADS", default=1)
 # Optional models (local paths): a YOLO-family ONNX detector, a fast-neural-style ONNX model, an

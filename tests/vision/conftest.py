@@ -9,6 +9,9 @@ from PIL import Image
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Jobs run inside each test's transaction here, which pool threads (own connections) cannot
+    # see; the threaded batch runs in the real-worker test.
+    settings.VISION_BATCH_THREADS = 1
     return settings.MEDIA_ROOT
 
 

@@ -32,3 +32,25 @@ def test_a_worker_detects_a_face_and_stores_the_annotated_image(celery_worker, u
     output = body["result"]["outputs"][0]
     image = Image.open(io.BytesIO(b"".join(client.get(output["url"]).streaming_content)))
     assert image.size == (512, 512)
+
+
+def test_a_worker_runs_a_batch_two_images_at_a_time(celery_worker, user, settings):  # noqa: F811
+    import zipfile
+
+    from tests.vision.conftest import low_contrast
+
+    settings.VISION_BATCH_THREADS = 2
+    client = APIClient()
+    client.force_authenticate(user)
+    files = [upload(encoded(low_contrast(200 + n, 100)), f"img{n}.jpg") for n in range(6)]
+    response = client.post("/api/v1/vision/batch/", {"operation": "enhance", "images": files}, format="multipart")
+    assert response.status_code == 202
+    deadline = time.monotonic() + 60
+    while (job := Job.objects.get(pk=response.json()["job"]["id"])).status not in Job.TERMINAL:
+        assert time.monotonic() < deadline, job.status
+        time.sleep(0.2)
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert [i["name"] for i in job.result["images"]] == [f"img{n}.jpg" for n in range(6)]  # input order kept
+    assert all(i["report"]["after"]["contrast"] > i["report"]["before"]["contrast"] for i in job.result["images"])
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(client.get(job.result["archive"]["url"]).streaming_content)))
+    assert archive.namelist() == [f"img{n}-enhanced.jpg" for n in range(6)]
