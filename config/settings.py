@@ -326,6 +326,23 @@ ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-5-5")
 ANTHROPIC_TIMEOUT = env.float("ANTHROPIC_TIMEOUT", default=60.0)
 ANTHROPIC_MAX_RETRIES = env.int("ANTHROPIC_MAX_RETRIES", default=3)
 
+# --- Code generation (apps.codegen) ------------------------------------------------------------
+CODEGEN_MAX_TOKENS = env.int("CODEGEN_MAX_TOKENS", default=4096)  # a request may ask for less, never more
+CODEGEN_MAX_PROMPT_CHARS = env.int("CODEGEN_MAX_PROMPT_CHARS", default=20_000)
+CODEGEN_MAX_CONTEXT_CHARS = env.int("CODEGEN_MAX_CONTEXT_CHARS", default=100_000)
+# Tokens a user may spend per day (UTC), by tier.
+CODEGEN_DAILY_TOKENS = {
+    "free": env.int("CODEGEN_DAILY_TOKENS_FREE", default=100_000),
+    "premium": env.int("CODEGEN_DAILY_TOKENS_PREMIUM", default=2_000_000),
+}
+# US dollars per million tokens: input, output, cache writes, cache reads.
+CODEGEN_PRICES = {
+    "input": env.float("CODEGEN_PRICE_INPUT", default=3.0),
+    "output": env.float("CODEGEN_PRICE_OUTPUT", default=15.0),
+    "cache_write": env.float("CODEGEN_PRICE_CACHE_WRITE", default=3.75),
+    "cache_read": env.float("CODEGEN_PRICE_CACHE_READ", default=0.30),
+}
+
 # --- Realtime ----------------------------------------------------------------------------------
 # Where the browser opens WebSockets. Empty means "same origin as the page" (one daphne, or nginx
 # sending /ws/ to daphne); `make run` with Redis sets it to the daphne port.

@@ -66,3 +66,16 @@ def auth_client(user):
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+@pytest.fixture
+def claude(settings):
+    """A local stand-in for the Anthropic API that the real SDK talks to over HTTP."""
+    from tests.fakes.anthropic_server import FakeAnthropic
+
+    fake = FakeAnthropic()
+    settings.ANTHROPIC_API_KEY = "sk-ant-test"
+    settings.ANTHROPIC_BASE_URL = fake.url
+    settings.ANTHROPIC_MAX_RETRIES = 2
+    yield fake
+    fake.close()

@@ -1,1 +1,201 @@
-"""REST API of the codegen app (``/api/v1/codegen/``): thin views over services and selectors."""
+"""REST API of the codegen app (``/api/v1/codegen/``): thin views over services and selectors.
+
+Without ``ANTHROPIC_API_KEY`` the generation endpoints answer 503 saying how to configure it;
+languages and templates work regardless (templates render offline)."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.pagination import StandardPagination
+
+from . import selectors, services
+from .engine.languages import LANGUAGES
+from .models import CodeTemplate, Generation
+
+
+class LanguagesApi(APIView):
+    @extend_schema(responses={200: None})
+    def get(self, request):
+        return Response(
+            [
+                {"slug": lang.slug, "name": lang.name, "extensions": list(lang.extensions), "highlight": lang.highlight}
+                for lang in LANGUAGES.values()
+            ]
+        )
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CodeTemplate
+        fields = ["slug", "name", "description", "language", "parameters", "body", "version", "updated_at"]
+
+
+class TemplatesApi(APIView):
+    """The template library (``?language=``)."""
+
+    @extend_schema(parameters=[OpenApiParameter("language", str)], responses=TemplateSerializer(many=True))
+    def get(self, request):
+        rows = selectors.templates(language=request.query_params.get("language") or None)
+        return Response(TemplateSerializer(rows, many=True).data)
+
+
+class TemplateApi(APIView):
+    @extend_schema(responses=TemplateSerializer)
+    def get(self, request, slug: str):
+        return Response(TemplateSerializer(selectors.template(slug=slug)).data)
+
+
+class RenderInput(serializers.Serializer):
+    params = serializers.DictField(required=False, default=dict)
+
+
+class RenderTemplateApi(APIView):
+    """Render a template offline with ``{params}`` (no Claude needed)."""
+
+    @extend_schema(request=RenderInput, responses={200: None})
+    def post(self, request, slug: str):
+        found = selectors.template(slug=slug)
+        data = RenderInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        code = services.render_template(template=found, params=data.validated_data["params"])
+        return Response({"template": found.slug, "version": found.version, "language": found.language, "code": code})
+
+
+class ContextFile(serializers.Serializer):
+    path = serializers.CharField(max_length=300)
+    content = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class GenerationSerializer(serializers.ModelSerializer):
+    template = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    usage = serializers.SerializerMethodField()
+    cost = serializers.DecimalField(max_digits=12, decimal_places=6, coerce_to_string=True)
+
+    class Meta:
+        model = Generation
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "language",
+            "prompt",
+            "goal",
+            "template",
+            "template_version",
+            "input_code",
+            "code",
+            "explanation",
+            "diff",
+            "syntax",
+            "model",
+            "stop_reason",
+            "usage",
+            "cost",
+            "duration_ms",
+            "created_at",
+        ]
+
+    def get_usage(self, obj) -> dict:
+        return {
+            "input_tokens": obj.input_tokens,
+            "output_tokens": obj.output_tokens,
+            "cache_write_tokens": obj.cache_write_tokens,
+            "cache_read_tokens": obj.cache_read_tokens,
+            "total_tokens": obj.total_tokens,
+        }
+
+
+class CodeInput(serializers.Serializer):
+    prompt = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    language = serializers.CharField(max_length=20)
+    template = serializers.SlugField(required=False, allow_null=True)
+    params = serializers.DictField(required=False, default=dict)
+    context_files = ContextFile(many=True, required=False, default=list)
+    max_tokens = serializers.IntegerField(required=False, min_value=16)
+
+
+class GenerateCodeApi(APIView):
+    @extend_schema(request=CodeInput, responses={201: GenerationSerializer})
+    def post(self, request):
+        data = CodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        generation = services.generate_code(owner=request.user, **data.validated_data)
+        return Response(GenerationSerializer(generation).data, status=201)
+
+
+class ImproveInput(serializers.Serializer):
+    code = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    language = serializers.CharField(max_length=20)
+    goal = serializers.CharField(max_length=20)
+    max_tokens = serializers.IntegerField(required=False, min_value=16)
+
+
+class ImproveApi(APIView):
+    @extend_schema(request=ImproveInput, responses={201: GenerationSerializer})
+    def post(self, request):
+        data = ImproveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(
+            GenerationSerializer(services.improve_code(owner=request.user, **data.validated_data)).data, status=201
+        )
+
+
+class ExplainInput(serializers.Serializer):
+    code = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    language = serializers.CharField(max_length=20)
+    max_tokens = serializers.IntegerField(required=False, min_value=16)
+
+
+class ExplainApi(APIView):
+    @extend_schema(request=ExplainInput, responses={201: GenerationSerializer})
+    def post(self, request):
+        data = ExplainInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(
+            GenerationSerializer(services.explain_code(owner=request.user, **data.validated_data)).data, status=201
+        )
+
+
+class HistoryApi(APIView):
+    """Your generations, newest first; ``?q=`` searches prompts, code and explanations."""
+
+    pagination_class = StandardPagination
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str), OpenApiParameter("kind", str), OpenApiParameter("language", str)],
+        responses={200: None},
+    )
+    def get(self, request):
+        rows = selectors.history(
+            user=request.user,
+            query=request.query_params.get("q", "")[:200],
+            kind=request.query_params.get("kind") or None,
+            language=request.query_params.get("language") or None,
+        )
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(GenerationSerializer(page, many=True).data)
+
+
+class GenerationApi(APIView):
+    @extend_schema(responses=GenerationSerializer, operation_id="codegen_generation_detail")
+    def get(self, request, generation_id: int):
+        return Response(
+            GenerationSerializer(selectors.generation_of(user=request.user, generation_id=generation_id)).data
+        )
+
+
+class UsageApi(APIView):
+    @extend_schema(responses={200: None})
+    def get(self, request):
+        return Response(
+            {
+                "tokens_today": services.tokens_today(request.user),
+                "daily_quota": services.daily_quota(request.user),
+                "configured": bool(settings.ANTHROPIC_API_KEY),
+                "model": settings.ANTHROPIC_MODEL,
+            }
+        )

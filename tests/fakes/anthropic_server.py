@@ -6,7 +6,15 @@ Tests queue the answers (status + JSON body) it gives, and read the requests it 
 from .http_server import FakeVendor
 
 
-def message(text: str, *, model: str = "claude-test-1", input_tokens: int = 12, output_tokens: int = 7) -> dict:
+def message(
+    text: str,
+    *,
+    model: str = "claude-test-1",
+    input_tokens: int = 12,
+    output_tokens: int = 7,
+    cache_write_tokens: int = 0,
+    cache_read_tokens: int = 0,
+) -> dict:
     """A Messages API answer in the shape Anthropic documents."""
     return {
         "id": "msg_test",
@@ -16,7 +24,12 @@ def message(text: str, *, model: str = "claude-test-1", input_tokens: int = 12, 
         "content": [{"type": "text", "text": text}],
         "stop_reason": "end_turn",
         "stop_sequence": None,
-        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+        "usage": {
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "cache_creation_input_tokens": cache_write_tokens,
+            "cache_read_input_tokens": cache_read_tokens,
+        },
     }
 
 

@@ -1,7 +1,6 @@
 import pytest
 
 from apps.nlp.engine import loader
-from tests.fakes.anthropic_server import FakeAnthropic
 from tests.nlp.tiny_models import build_sentiment_model, build_summary_model
 
 
@@ -25,16 +24,6 @@ def configured_models(settings, tiny_models):
     }
     settings.NLP_SUMMARY_MODELS = {"tiny-bart": tiny_models["tiny-bart"]}
     return tiny_models
-
-
-@pytest.fixture
-def claude(settings):
-    fake = FakeAnthropic()
-    settings.ANTHROPIC_API_KEY = "sk-ant-test"
-    settings.ANTHROPIC_BASE_URL = fake.url
-    settings.ANTHROPIC_MAX_RETRIES = 2
-    yield fake
-    fake.close()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from apps.core import claude
 from apps.core.errors import ServiceUnavailable
 
 
@@ -18,18 +19,7 @@ class Generation:
 
 def client():
     """An Anthropic client from settings; 503 when no key is configured."""
-    import anthropic
-
-    if not settings.ANTHROPIC_API_KEY:
-        raise ServiceUnavailable(
-            "Text generation needs Claude: set ANTHROPIC_API_KEY (see README, Settings).", code="generation_unavailable"
-        )
-    return anthropic.Anthropic(
-        api_key=settings.ANTHROPIC_API_KEY,
-        base_url=settings.ANTHROPIC_BASE_URL or None,
-        timeout=settings.ANTHROPIC_TIMEOUT,
-        max_retries=settings.ANTHROPIC_MAX_RETRIES,  # the SDK backs off on 429, 5xx and overloaded
-    )
+    return claude.client(purpose="Text generation")
 
 
 def generate(*, prompt: str, system: str = "", max_tokens: int, effort: str | None = None) -> Generation:

@@ -1,0 +1,68 @@
+"""Code generation through the official ``anthropic`` SDK. The long system prompt is shared by every
+request and marked for prompt caching, so repeated requests read it from the cache (cheaper, and
+counted separately in the usage)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from apps.core import claude
+from apps.core.errors import ServiceUnavailable
+
+SYSTEM = """You are the code generator of a developer platform. You write production-quality code.
+
+Rules for every answer:
+- Put the code in exactly one fenced code block, tagged with its language.
+- Write complete, runnable code: imports included, no placeholders such as "..." or "TODO: implement".
+- Follow the idioms and the standard formatting of the language (PEP 8 for Python, gofmt for Go,
+  rustfmt for Rust, Prettier defaults for JavaScript and TypeScript).
+- Handle errors explicitly and validate inputs at boundaries; never swallow exceptions silently.
+- Never include secrets, credentials or network calls to hosts the user did not name.
+- Prefer the standard library and widely used, maintained packages; name any dependency you add.
+- Keep explanations short and put them after the code block, as Markdown, unless asked otherwise.
+
+When asked to improve code: keep its behaviour unless the goal says otherwise, return the whole
+improved code in one block, then a section "## What changed" listing each change and why.
+When asked to explain code: answer in Markdown with sections "## Summary", "## How it works",
+"## Pitfalls", referring to identifiers in backticks; do not rewrite the code."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    model: str
+    stop_reason: str | None
+    input_tokens: int
+    output_tokens: int
+    cache_write_tokens: int
+    cache_read_tokens: int
+
+
+def ask(*, prompt: str, max_tokens: int, model: str | None = None) -> Answer:
+    import anthropic
+
+    try:
+        message = claude.client(purpose="Code generation", code="codegen_unavailable").messages.create(
+            model=model or settings.ANTHROPIC_MODEL,
+            max_tokens=max_tokens,
+            system=[{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],
+            messages=[{"role": "user", "content": prompt}],
+        )
+    except anthropic.APIStatusError as exc:
+        raise ServiceUnavailable(
+            f"Claude could not answer (HTTP {exc.status_code}, after retries); try again later.", code="codegen_failed"
+        ) from exc
+    except anthropic.APIConnectionError as exc:
+        raise ServiceUnavailable("Claude could not be reached; try again later.", code="codegen_failed") from exc
+    usage = message.usage
+    return Answer(
+        text="".join(block.text for block in message.content if getattr(block, "type", "") == "text"),
+        model=message.model,
+        stop_reason=message.stop_reason,
+        input_tokens=usage.input_tokens or 0,
+        output_tokens=usage.output_tokens or 0,
+        cache_write_tokens=getattr(usage, "cache_creation_input_tokens", 0) or 0,
+        cache_read_tokens=getattr(usage, "cache_read_input_tokens", 0) or 0,
+    )

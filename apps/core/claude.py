@@ -1,0 +1,22 @@
+"""The Anthropic client every app that talks to Claude shares (text generation, code generation).
+
+The official SDK, configured from settings: key, optional gateway URL, timeout, and retries (the SDK
+backs off on 429, 5xx and ``overloaded``). Without a key, a 503 that says how to configure one.
+"""
+
+from django.conf import settings
+
+from .errors import ServiceUnavailable
+
+
+def client(*, purpose: str = "This feature", code: str = "generation_unavailable"):
+    import anthropic
+
+    if not settings.ANTHROPIC_API_KEY:
+        raise ServiceUnavailable(f"{purpose} needs Claude: set ANTHROPIC_API_KEY (see README, Settings).", code=code)
+    return anthropic.Anthropic(
+        api_key=settings.ANTHROPIC_API_KEY,
+        base_url=settings.ANTHROPIC_BASE_URL or None,
+        timeout=settings.ANTHROPIC_TIMEOUT,
+        max_retries=settings.ANTHROPIC_MAX_RETRIES,
+    )
