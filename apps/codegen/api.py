@@ -3,7 +3,10 @@
 Without ``ANTHROPIC_API_KEY`` the generation endpoints answer 503 saying how to configure it;
 languages and templates work regardless (templates render offline)."""
 
+import json
+
 from django.conf import settings
+from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -117,13 +120,35 @@ class CodeInput(serializers.Serializer):
     max_tokens = serializers.IntegerField(required=False, min_value=16)
 
 
+def event_stream(events):
+    """Server-Sent Events: ``event: text|done|error`` with a JSON ``data`` line each. Closing this
+    (the client went away) closes the generation's stream at once, not whenever it is collected."""
+    try:
+        for event in events:
+            yield f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
+    finally:
+        events.close()
+
+
+def answer(request, prepared: services.Request):
+    """The generation as JSON (201), or streamed as Server-Sent Events with ``?stream=1``."""
+    if request.query_params.get("stream") in ("1", "true"):
+        response = StreamingHttpResponse(event_stream(services.stream(prepared)), content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+        return response
+    return Response(GenerationSerializer(services.run(prepared)).data, status=201)
+
+
+STREAM = OpenApiParameter("stream", bool, description="Stream the answer as Server-Sent Events.")
+
+
 class GenerateCodeApi(APIView):
-    @extend_schema(request=CodeInput, responses={201: GenerationSerializer})
+    @extend_schema(request=CodeInput, parameters=[STREAM], responses={201: GenerationSerializer})
     def post(self, request):
         data = CodeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        generation = services.generate_code(owner=request.user, **data.validated_data)
-        return Response(GenerationSerializer(generation).data, status=201)
+        return answer(request, services.prepare_code(owner=request.user, **data.validated_data))
 
 
 class ImproveInput(serializers.Serializer):
@@ -134,13 +159,11 @@ class ImproveInput(serializers.Serializer):
 
 
 class ImproveApi(APIView):
-    @extend_schema(request=ImproveInput, responses={201: GenerationSerializer})
+    @extend_schema(request=ImproveInput, parameters=[STREAM], responses={201: GenerationSerializer})
     def post(self, request):
         data = ImproveInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(
-            GenerationSerializer(services.improve_code(owner=request.user, **data.validated_data)).data, status=201
-        )
+        return answer(request, services.prepare_improve(owner=request.user, **data.validated_data))
 
 
 class ExplainInput(serializers.Serializer):
@@ -150,13 +173,11 @@ class ExplainInput(serializers.Serializer):
 
 
 class ExplainApi(APIView):
-    @extend_schema(request=ExplainInput, responses={201: GenerationSerializer})
+    @extend_schema(request=ExplainInput, parameters=[STREAM], responses={201: GenerationSerializer})
     def post(self, request):
         data = ExplainInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(
-            GenerationSerializer(services.explain_code(owner=request.user, **data.validated_data)).data, status=201
-        )
+        return answer(request, services.prepare_explain(owner=request.user, **data.validated_data))
 
 
 class HistoryApi(APIView):

@@ -9,6 +9,8 @@ template's parameters, the user's daily token quota), recorded with its usage pr
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
@@ -19,6 +21,8 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
+
+from apps.core.errors import ServiceUnavailable
 
 from .engine import diffs, languages, templating
 from .models import CodeTemplate, Generation, TemplateRevision
@@ -112,28 +116,19 @@ def render_template(*, template: CodeTemplate, params: dict) -> str:
 # --- generations --------------------------------------------------------------------------------
 
 
-def _record(*, owner, kind: str, language: str, answer: claude.Answer, started: float, **fields) -> Generation:
-    usage = {
-        "input_tokens": answer.input_tokens,
-        "output_tokens": answer.output_tokens,
-        "cache_write_tokens": answer.cache_write_tokens,
-        "cache_read_tokens": answer.cache_read_tokens,
-    }
-    return Generation.objects.create(
-        owner=owner,
-        kind=kind,
-        language=language,
-        model=answer.model,
-        stop_reason=answer.stop_reason or "",
-        output=answer.text,
-        cost=price(**usage),
-        duration_ms=int((time.monotonic() - started) * 1000),
-        **usage,
-        **fields,
-    )
+@dataclass
+class Request:
+    """A checked generation request, ready to send (or stream) to Claude."""
+
+    owner: object
+    kind: str
+    language: languages.Language
+    prompt: str  # what Claude is sent
+    max_tokens: int
+    fields: dict = field(default_factory=dict)  # recorded with the generation
 
 
-def generate_code(
+def prepare_code(
     *,
     owner,
     prompt: str,
@@ -142,9 +137,8 @@ def generate_code(
     params: dict | None = None,
     context_files: list[dict] | None = None,
     max_tokens: int | None = None,
-) -> Generation:
-    """Code for ``prompt`` in ``language``, optionally starting from a rendered template and with
-    context files. Records the generation with its usage and cost."""
+) -> Request:
+    """Code for ``prompt`` in ``language``, optionally from a rendered template, with context files."""
     if not prompt.strip():
         raise ValidationError({"prompt": "Describe the code you want."})
     _limit(prompt, "prompt", settings.CODEGEN_MAX_PROMPT_CHARS)
@@ -154,34 +148,17 @@ def generate_code(
     chosen = template_of(template) if template else None
     starting_point = render_template(template=chosen, params=params or {}) if chosen else ""
     check_quota(owner)
-
     parts = [f"Write {lang.name} code for this request:\n\n{prompt.strip()}"]
     if starting_point:
         parts.append(f"Start from this {lang.name} template and adapt it:\n\n```{lang.highlight}\n{starting_point}```")
     for f in context_files:
         parts.append(f"Context file `{f['path']}`:\n\n```\n{f['content']}\n```")
-    started = time.monotonic()
-    answer = claude.ask(prompt="\n\n".join(parts), max_tokens=_max_tokens(max_tokens))
-    code = languages.extract_code(answer.text)
-    explanation = answer.text.split("```")[-1].strip() if answer.text.count("```") >= 2 else ""
-    return _record(
-        owner=owner,
-        kind=Generation.Kind.CODE,
-        language=lang.slug,
-        answer=answer,
-        started=started,
-        prompt=prompt,
-        template=chosen,
-        template_version=chosen.version if chosen else None,
-        code=code,
-        explanation=explanation,
-        syntax=languages.check_syntax(lang.slug, code).as_dict(),
-    )
+    fields = {"prompt": prompt, "template": chosen, "template_version": chosen.version if chosen else None}
+    return Request(owner, Generation.Kind.CODE, lang, "\n\n".join(parts), _max_tokens(max_tokens), fields)
 
 
-def improve_code(*, owner, code: str, language: str, goal: str, max_tokens: int | None = None) -> Generation:
-    """Improved code for a goal (performance, readability, security, tests), its explanation and
-    the unified diff from the original."""
+def prepare_improve(*, owner, code: str, language: str, goal: str, max_tokens: int | None = None) -> Request:
+    """Improved code for a goal (performance, readability, security, tests), with the diff."""
     if not code.strip():
         raise ValidationError({"code": "Paste the code to improve."})
     _limit(code, "code", settings.CODEGEN_MAX_CONTEXT_CHARS)
@@ -190,45 +167,103 @@ def improve_code(*, owner, code: str, language: str, goal: str, max_tokens: int 
         raise ValidationError({"goal": f"Choose one of {', '.join(GOALS)}."})
     check_quota(owner)
     prompt = f"Improve this {lang.name} code. Goal: {GOALS[goal]}.\n\n```{lang.highlight}\n{code}\n```"
-    started = time.monotonic()
-    answer = claude.ask(prompt=prompt, max_tokens=_max_tokens(max_tokens))
-    improved = languages.extract_code(answer.text)
-    explanation = answer.text.split("```")[-1].strip() if answer.text.count("```") >= 2 else ""
-    return _record(
-        owner=owner,
-        kind=Generation.Kind.IMPROVE,
-        language=lang.slug,
-        answer=answer,
-        started=started,
-        goal=goal,
-        input_code=code,
-        code=improved,
-        explanation=explanation,
-        diff=diffs.unified(code, improved, name=f"code{lang.extensions[0]}"),
-        syntax=languages.check_syntax(lang.slug, improved).as_dict(),
+    return Request(
+        owner, Generation.Kind.IMPROVE, lang, prompt, _max_tokens(max_tokens), {"goal": goal, "input_code": code}
     )
 
 
-def explain_code(*, owner, code: str, language: str, max_tokens: int | None = None) -> Generation:
+def prepare_explain(*, owner, code: str, language: str, max_tokens: int | None = None) -> Request:
     """A Markdown explanation of the code."""
     if not code.strip():
         raise ValidationError({"code": "Paste the code to explain."})
     _limit(code, "code", settings.CODEGEN_MAX_CONTEXT_CHARS)
     lang = _language(language)
     check_quota(owner)
+    prompt = f"Explain this {lang.name} code.\n\n```{lang.highlight}\n{code}\n```"
+    return Request(owner, Generation.Kind.EXPLAIN, lang, prompt, _max_tokens(max_tokens), {"input_code": code})
+
+
+def _usage(answer: claude.Answer | None) -> dict:
+    if answer is None:
+        return {"input_tokens": 0, "output_tokens": 0, "cache_write_tokens": 0, "cache_read_tokens": 0}
+    return {
+        "input_tokens": answer.input_tokens,
+        "output_tokens": answer.output_tokens,
+        "cache_write_tokens": answer.cache_write_tokens,
+        "cache_read_tokens": answer.cache_read_tokens,
+    }
+
+
+def finish(
+    request: Request, *, text: str, answer: claude.Answer | None, started: float, status: str = "succeeded"
+) -> Generation:
+    """Record a generation: the code, explanation, diff and syntax check drawn from ``text``."""
+    fields = dict(request.fields)
+    if request.kind == Generation.Kind.EXPLAIN:
+        fields["explanation"] = text.strip()
+    else:
+        code = languages.extract_code(text)
+        fields["code"] = code
+        fields["explanation"] = text.split("```")[-1].strip() if text.count("```") >= 2 else ""
+        fields["syntax"] = languages.check_syntax(request.language.slug, code).as_dict()
+        if request.kind == Generation.Kind.IMPROVE:
+            fields["diff"] = diffs.unified(fields["input_code"], code, name=f"code{request.language.extensions[0]}")
+    usage = _usage(answer)
+    return Generation.objects.create(
+        owner=request.owner,
+        kind=request.kind,
+        status=status,
+        language=request.language.slug,
+        model=answer.model if answer else settings.ANTHROPIC_MODEL,
+        stop_reason=(answer.stop_reason or "") if answer else "",
+        output=text,
+        cost=price(**usage),
+        duration_ms=int((time.monotonic() - started) * 1000),
+        **usage,
+        **fields,
+    )
+
+
+def run(request: Request) -> Generation:
     started = time.monotonic()
-    answer = claude.ask(
-        prompt=f"Explain this {lang.name} code.\n\n```{lang.highlight}\n{code}\n```", max_tokens=_max_tokens(max_tokens)
-    )
-    return _record(
-        owner=owner,
-        kind=Generation.Kind.EXPLAIN,
-        language=lang.slug,
-        answer=answer,
-        started=started,
-        input_code=code,
-        explanation=answer.text.strip(),
-    )
+    answer = claude.ask(prompt=request.prompt, max_tokens=request.max_tokens)
+    return finish(request, text=answer.text, answer=answer, started=started)
+
+
+def stream(request: Request) -> Iterator[dict]:
+    """Events as the answer arrives: ``{"type": "text", "text"}`` for each piece, then
+    ``{"type": "done", "generation": id}``, or ``{"type": "error", "message"}``. If the consumer
+    stops early (the browser went away or cancelled), the upstream request is closed and what
+    arrived is recorded as a cancelled generation."""
+    started = time.monotonic()
+    answer = claude.Streamed(prompt=request.prompt, max_tokens=request.max_tokens)
+    pieces = iter(answer)
+    completed = False
+    try:
+        for piece in pieces:
+            yield {"type": "text", "text": piece}
+        completed = True
+        generation = finish(request, text=answer.text, answer=answer.answer, started=started)
+        yield {"type": "done", "generation": generation.pk}
+    except ServiceUnavailable as exc:
+        completed = True
+        yield {"type": "error", "message": str(exc.detail)}
+    finally:
+        if not completed:
+            pieces.close()  # leaves the SDK's stream context: the HTTP request to Claude is closed
+            finish(request, text=answer.text, answer=None, started=started, status=Generation.Status.CANCELLED)
+
+
+def generate_code(**kwargs) -> Generation:
+    return run(prepare_code(**kwargs))
+
+
+def improve_code(**kwargs) -> Generation:
+    return run(prepare_improve(**kwargs))
+
+
+def explain_code(**kwargs) -> Generation:
+    return run(prepare_explain(**kwargs))
 
 
 # --- templates ----------------------------------------------------------------------------------

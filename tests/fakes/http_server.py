@@ -6,14 +6,26 @@ real client code sent.
 
 import json
 import threading
+import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+
+@dataclass
+class Stream:
+    """An answer sent in pieces (e.g. Server-Sent Events), ``delay`` seconds apart."""
+
+    chunks: list[bytes]
+    content_type: str = "text/event-stream"
+    delay: float = 0.0
 
 
 class FakeVendor:
     def __init__(self, *, default: tuple[int, object] = (404, {"error": "no route"})):
         self.routes: dict[str, list[tuple[int, object]]] = {}
         self.requests: list[dict] = []
+        self.disconnects = 0
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -32,6 +44,8 @@ class FakeVendor:
                 )
                 prefix = next((p for p in fake.routes if url.path.startswith(p) and fake.routes[p]), None)
                 status, answer = fake.routes[prefix].pop(0) if prefix else default
+                if isinstance(answer, Stream):
+                    return self._stream(status, answer)
                 payload = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -40,6 +54,21 @@ class FakeVendor:
                     self.send_header("retry-after", "0")
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def _stream(self, status, answer: Stream):
+                self.send_response(status)
+                self.send_header("Content-Type", answer.content_type)
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                try:
+                    for chunk in answer.chunks:
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                        time.sleep(answer.delay)
+                except (BrokenPipeError, ConnectionResetError):
+                    fake.disconnects += 1  # the client stopped reading: a cancelled stream
+                self.close_connection = True
 
             do_GET = do_POST = _answer
 

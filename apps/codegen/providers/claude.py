@@ -66,3 +66,47 @@ def ask(*, prompt: str, max_tokens: int, model: str | None = None) -> Answer:
         cache_write_tokens=getattr(usage, "cache_creation_input_tokens", 0) or 0,
         cache_read_tokens=getattr(usage, "cache_read_input_tokens", 0) or 0,
     )
+
+
+class Streamed:
+    """A streamed answer: iterate for the text as it arrives; ``answer`` is set once it is complete.
+    Closing the iteration early (the client went away) closes the upstream HTTP request."""
+
+    def __init__(self, *, prompt: str, max_tokens: int, model: str | None = None):
+        self.prompt, self.max_tokens, self.model = prompt, max_tokens, model
+        self.answer: Answer | None = None
+        self.text = ""
+        self.model_used = model or settings.ANTHROPIC_MODEL
+
+    def __iter__(self):
+        import anthropic
+
+        manager = claude.client(purpose="Code generation", code="codegen_unavailable").messages.stream(
+            model=self.model or settings.ANTHROPIC_MODEL,
+            max_tokens=self.max_tokens,
+            system=[{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],
+            messages=[{"role": "user", "content": self.prompt}],
+        )
+        try:
+            with manager as stream:
+                for piece in stream.text_stream:
+                    self.text += piece
+                    yield piece
+                message = stream.get_final_message()
+        except anthropic.APIStatusError as exc:
+            raise ServiceUnavailable(
+                f"Claude could not answer (HTTP {exc.status_code}, after retries); try again later.",
+                code="codegen_failed",
+            ) from exc
+        except anthropic.APIConnectionError as exc:
+            raise ServiceUnavailable("Claude could not be reached; try again later.", code="codegen_failed") from exc
+        usage = message.usage
+        self.answer = Answer(
+            text=self.text,
+            model=message.model,
+            stop_reason=message.stop_reason,
+            input_tokens=usage.input_tokens or 0,
+            output_tokens=usage.output_tokens or 0,
+            cache_write_tokens=getattr(usage, "cache_creation_input_tokens", 0) or 0,
+            cache_read_tokens=getattr(usage, "cache_read_input_tokens", 0) or 0,
+        )
