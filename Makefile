@@ -30,6 +30,11 @@ vendor: node_modules/.installed
 	@cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	@mkdir -p static/vendor/chartjs && cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/
 	@mkdir -p static/vendor/lightweight-charts && cp node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js static/vendor/lightweight-charts/
+	@mkdir -p static/vendor/codemirror/mode && cp node_modules/codemirror/lib/codemirror.js node_modules/codemirror/lib/codemirror.css node_modules/codemirror/addon/mode/simple.js static/vendor/codemirror/
+	@for m in python javascript go rust clike ruby php swift sql xml htmlmixed css; do mkdir -p static/vendor/codemirror/mode/$$m && cp node_modules/codemirror/mode/$$m/$$m.js static/vendor/codemirror/mode/$$m/; done
+	@mkdir -p static/vendor/diff2html && cp node_modules/diff2html/bundles/js/diff2html-ui.min.js node_modules/diff2html/bundles/css/diff2html.min.css static/vendor/diff2html/
+	@mkdir -p static/vendor/marked && cp node_modules/marked/lib/marked.umd.js static/vendor/marked/
+	@mkdir -p static/vendor/dompurify && cp node_modules/dompurify/dist/purify.min.js static/vendor/dompurify/
 
 migrate: install
 	$(PY) manage.py migrate --noinput

@@ -8,7 +8,7 @@ from apps.accounts.models import User
 pytestmark = pytest.mark.django_db
 
 DOMAIN_PAGES = ["/market/", "/portfolio/", "/nlp/", "/vision/", "/codegen/", "/proposals/"]
-COMING_PAGES = ["/codegen/", "/proposals/"]
+COMING_PAGES = ["/proposals/"]
 
 
 def test_dashboard_needs_a_login(client):
