@@ -6,12 +6,14 @@ languages and templates work regardless (templates render offline)."""
 import json
 
 from django.conf import settings
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api import JobOutputSerializer
 from apps.core.pagination import StandardPagination
 
 from . import selectors, services
@@ -220,3 +222,44 @@ class UsageApi(APIView):
                 "model": settings.ANTHROPIC_MODEL,
             }
         )
+
+
+class ProjectInput(serializers.Serializer):
+    prompt = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    language = serializers.CharField(max_length=20)
+    max_tokens = serializers.IntegerField(required=False, min_value=16)
+
+
+class ProjectApi(APIView):
+    """A small multi-file project, generated as a job on the ``ai`` queue (202 + job URL)."""
+
+    @extend_schema(request=ProjectInput, responses={202: None})
+    def post(self, request):
+        data = ProjectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = services.start_project(owner=request.user, **data.validated_data)
+        job.refresh_from_db()
+        url = reverse("api:job-detail", kwargs={"job_id": job.id})
+        return Response({"job": JobOutputSerializer(job).data, "url": url}, status=202, headers={"Location": url})
+
+
+class ProjectFilesApi(APIView):
+    @extend_schema(responses={200: None})
+    def get(self, request, generation_id: int):
+        generation = selectors.project_of(user=request.user, generation_id=generation_id)
+        return Response(
+            {
+                "generation": generation.pk,
+                "summary": generation.explanation,
+                "files": [{"path": f.path, "size": f.size, "content": f.content} for f in generation.files.all()],
+            }
+        )
+
+
+class ProjectZipApi(APIView):
+    @extend_schema(responses={200: None})
+    def get(self, request, generation_id: int):
+        generation = selectors.project_of(user=request.user, generation_id=generation_id)
+        response = HttpResponse(services.project_zip(generation=generation), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="project-{generation.pk}.zip"'
+        return response

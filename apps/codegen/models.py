@@ -54,6 +54,7 @@ class Generation(models.Model):
         CODE = "code", "Generate"
         IMPROVE = "improve", "Improve"
         EXPLAIN = "explain", "Explain"
+        PROJECT = "project", "Project"
 
     class Status(models.TextChoices):
         SUCCEEDED = "succeeded", "Succeeded"
@@ -95,3 +96,19 @@ class Generation(models.Model):
     @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens + self.cache_write_tokens + self.cache_read_tokens
+
+
+class ProjectFile(models.Model):
+    """One file of a generated project (its path checked before it was stored)."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=200)
+    content = models.TextField()
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [models.UniqueConstraint(fields=["generation", "path"], name="project_file_unique_path")]
+
+    def __str__(self) -> str:
+        return self.path

@@ -28,3 +28,8 @@ def history(*, user, query: str = "", kind: str | None = None, language: str | N
 
 def generation_of(*, user, generation_id) -> Generation:
     return get_object_or_404(Generation.objects.filter(owner=user), pk=generation_id)
+
+
+def project_of(*, user, generation_id) -> Generation:
+    rows = Generation.objects.filter(owner=user, kind=Generation.Kind.PROJECT).prefetch_related("files")
+    return get_object_or_404(rows, pk=generation_id)

@@ -8,7 +8,9 @@ template's parameters, the user's daily token quota), recorded with its usage pr
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,8 +26,8 @@ from rest_framework.exceptions import Throttled
 
 from apps.core.errors import ServiceUnavailable
 
-from .engine import diffs, languages, templating
-from .models import CodeTemplate, Generation, TemplateRevision
+from .engine import diffs, languages, paths, templating
+from .models import CodeTemplate, Generation, ProjectFile, TemplateRevision
 from .providers import claude
 
 GOALS = {
@@ -289,3 +291,94 @@ def save_template_revision(*, template: CodeTemplate, changed_by=None) -> CodeTe
             template.version = previous.version + 1
     template.save()
     return template
+
+
+# --- multi-file projects ------------------------------------------------------------------------
+
+MAX_PROJECT_FILES = 50
+MAX_PROJECT_BYTES = 1_000_000
+
+
+def start_project(*, owner, prompt: str, language: str, max_tokens: int | None = None):
+    """Check the request and queue the project as a job on the ``ai`` queue."""
+    from apps.core import services as core_services
+
+    if not prompt.strip():
+        raise ValidationError({"prompt": "Describe the project you want."})
+    _limit(prompt, "prompt", settings.CODEGEN_MAX_PROMPT_CHARS)
+    lang = _language(language)
+    claude_configured()
+    check_quota(owner)
+    return core_services.enqueue_job(
+        owner=owner,
+        kind="codegen.project",
+        params={"prompt": prompt, "language": lang.slug, "max_tokens": _max_tokens(max_tokens)},
+    )
+
+
+def claude_configured() -> None:
+    """A 503 before queueing work that needs Claude when no key is set."""
+    from apps.core import claude as core_claude
+
+    core_claude.client(purpose="Code generation", code="codegen_unavailable")
+
+
+@transaction.atomic
+def build_project(*, owner, prompt: str, language: str, max_tokens: int) -> tuple[Generation, list[dict]]:
+    """Ask Claude for the project's files through its tool, keep the safe ones, and report every
+    refused file with the reason. Nothing is stored unless the whole answer is recorded."""
+    lang = _language(language)
+    started = time.monotonic()
+    answer, tool_input = claude.ask_for_files(
+        prompt=f"Create a small, complete {lang.name} project for this request, as files:\n\n{prompt.strip()}",
+        max_tokens=max_tokens,
+    )
+    files = tool_input.get("files") if isinstance(tool_input, dict) else None
+    if not isinstance(files, list) or not files:
+        raise ValueError("Claude did not return any files.")
+    kept, refused, seen, total = [], [], set(), 0
+    for item in files[: MAX_PROJECT_FILES * 2]:
+        path = item.get("path") if isinstance(item, dict) else None
+        content = item.get("content") if isinstance(item, dict) else None
+        reason = paths.problem(path) or (None if isinstance(content, str) else "no text content")
+        if reason is None and path in seen:
+            reason = "duplicate path"
+        if reason is None and len(kept) >= MAX_PROJECT_FILES:
+            reason = f"more than {MAX_PROJECT_FILES} files"
+        if reason is None and total + len(content.encode()) > MAX_PROJECT_BYTES:
+            reason = f"the project would exceed {MAX_PROJECT_BYTES:,} bytes"
+        if reason:
+            refused.append({"path": str(path)[:200], "reason": reason})
+            continue
+        seen.add(path)
+        total += len(content.encode())
+        kept.append((path, content))
+    if not kept:
+        raise ValueError(f"Every file Claude proposed was refused: {refused[0]['reason']}.")
+    usage = _usage(answer)
+    generation = Generation.objects.create(
+        owner=owner,
+        kind=Generation.Kind.PROJECT,
+        language=lang.slug,
+        prompt=prompt,
+        model=answer.model,
+        stop_reason=answer.stop_reason or "",
+        output=answer.text,
+        explanation=str(tool_input.get("summary") or answer.text).strip(),
+        cost=price(**usage),
+        duration_ms=int((time.monotonic() - started) * 1000),
+        **usage,
+    )
+    ProjectFile.objects.bulk_create(
+        ProjectFile(generation=generation, path=path, content=content, size=len(content.encode()))
+        for path, content in kept
+    )
+    return generation, refused
+
+
+def project_zip(*, generation: Generation) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for f in generation.files.all():
+            archive.writestr(f"project-{generation.pk}/{f.path}", f.content)
+    return buffer.getvalue()

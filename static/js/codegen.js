@@ -28,7 +28,7 @@
   function setMode() { editor.setOption("mode", MODES[language()] || null); }
 
   function busy(on) {
-    ["generate", "improve", "explain"].forEach((id) => { if ($("codegen").dataset.configured === "1") $(id).disabled = on; });
+    ["generate", "improve", "explain", "project"].forEach((id) => { if ($("codegen").dataset.configured === "1") $(id).disabled = on; });
     $("cancel").classList.toggle("d-none", !on);
   }
 
@@ -197,6 +197,55 @@
     status("Rendered " + body.template + " v" + body.version + " (offline).");
   }
 
+  async function project() {
+    showError("");
+    status("Generating a project (a background job)…");
+    busy(true);
+    try {
+      const response = await fetch(API + "generate/project/", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+        body: JSON.stringify({ prompt: $("prompt").value, language: language() }),
+      });
+      if (!response.ok) throw new Error(await errorOf(response));
+      const url = (await response.json()).url;
+      let job;
+      for (;;) {
+        job = await (await fetch(url)).json();
+        if (job.status === "succeeded" || job.status === "failed") break;
+        status("Generating a project… " + job.progress + "%");
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      if (job.status === "failed") throw new Error(job.error);
+      await showProject(job.result.generation, job.result.refused);
+    } catch (e) {
+      showError(e.message);
+      status("Failed.");
+    } finally {
+      busy(false);
+    }
+  }
+
+  async function showProject(id, refused) {
+    const body = await (await fetch(API + "projects/" + id + "/files/")).json();
+    const list = $("project-files");
+    list.replaceChildren();
+    body.files.forEach((f) => {
+      const item = document.createElement("li");
+      item.className = "list-group-item list-group-item-action";
+      item.textContent = f.path + "  (" + f.size + " bytes)";
+      item.addEventListener("click", () => { editor.setValue(f.content); status(f.path); });
+      list.appendChild(item);
+    });
+    $("project-zip").href = API + "projects/" + id + "/zip/";
+    $("project-refused").textContent = refused && refused.length
+      ? "Refused: " + refused.map((r) => r.path + " (" + r.reason + ")").join(", ")
+      : body.summary;
+    $("project-card").classList.remove("d-none");
+    if (body.files.length) editor.setValue(body.files[0].content);
+    status(body.files.length + " files.");
+  }
+
   async function load(id) {
     const g = await (await fetch(API + "history/" + id + "/")).json();
     $("language").value = g.language;
@@ -221,6 +270,7 @@
     $("improve").addEventListener("click", improve);
     $("explain").addEventListener("click", explain);
     $("render").addEventListener("click", renderTemplate);
+    $("project").addEventListener("click", project);
     $("cancel").addEventListener("click", () => { if (controller) controller.abort(); });
     $("history").addEventListener("click", (event) => {
       const link = event.target.closest("a[data-generation]");

@@ -68,3 +68,21 @@ def test_templates_render_offline_in_the_playground(page, live_server, sign_in, 
     page.get_by_role("button", name="Render template").click()
     expect(page.get_by_test_id("codegen-error")).to_contain_text("table: Must be an identifier")
     assert [e for e in page.console_errors if "status of 400" not in e] == []
+
+
+def test_a_project_shows_its_files_and_zip(page, live_server, sign_in, claude):
+    from tests.codegen.test_projects import tool_answer
+
+    claude.queue(
+        200, tool_answer([{"path": "app/main.py", "content": "print('hi')\n"}, {"path": "../x", "content": "x"}])
+    )
+    sign_in(UserFactory())
+    page.goto(f"{live_server.url}/codegen/")
+    page.get_by_label("Prompt").fill("A tiny CLI")
+    page.get_by_role("button", name="Project").click()
+    project = page.get_by_test_id("project")
+    expect(project).to_contain_text("app/main.py", timeout=15_000)
+    expect(project).to_contain_text("Refused: ../x")
+    assert editor_until(page, "print('hi')")
+    assert page.get_by_role("link", name="Download zip").get_attribute("href").endswith("/zip/")
+    assert page.console_errors == []

@@ -110,3 +110,58 @@ class Streamed:
             cache_write_tokens=getattr(usage, "cache_creation_input_tokens", 0) or 0,
             cache_read_tokens=getattr(usage, "cache_read_input_tokens", 0) or 0,
         )
+
+
+WRITE_FILES = {
+    "name": "write_files",
+    "description": "Write the files of a small project. Paths are relative to the project root and use '/'.",
+    "input_schema": {
+        "type": "object",
+        "properties": {
+            "summary": {"type": "string", "description": "What the project is and how to run it."},
+            "files": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
+                    "required": ["path", "content"],
+                },
+            },
+        },
+        "required": ["files"],
+    },
+}
+
+
+def ask_for_files(*, prompt: str, max_tokens: int) -> tuple[Answer, dict]:
+    """A project through the ``write_files`` tool (the model must call it): the answer, and the tool's
+    input (``{"summary", "files": [{"path", "content"}]}``)."""
+    import anthropic
+
+    try:
+        message = claude.client(purpose="Code generation", code="codegen_unavailable").messages.create(
+            model=settings.ANTHROPIC_MODEL,
+            max_tokens=max_tokens,
+            system=[{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],
+            tools=[WRITE_FILES],
+            tool_choice={"type": "tool", "name": "write_files"},
+            messages=[{"role": "user", "content": prompt}],
+        )
+    except anthropic.APIStatusError as exc:
+        raise ServiceUnavailable(
+            f"Claude could not answer (HTTP {exc.status_code}, after retries); try again later.", code="codegen_failed"
+        ) from exc
+    except anthropic.APIConnectionError as exc:
+        raise ServiceUnavailable("Claude could not be reached; try again later.", code="codegen_failed") from exc
+    usage = message.usage
+    call = next((b for b in message.content if getattr(b, "type", "") == "tool_use" and b.name == "write_files"), None)
+    answer = Answer(
+        text="".join(b.text for b in message.content if getattr(b, "type", "") == "text"),
+        model=message.model,
+        stop_reason=message.stop_reason,
+        input_tokens=usage.input_tokens or 0,
+        output_tokens=usage.output_tokens or 0,
+        cache_write_tokens=getattr(usage, "cache_creation_input_tokens", 0) or 0,
+        cache_read_tokens=getattr(usage, "cache_read_input_tokens", 0) or 0,
+    )
+    return answer, (call.input if call is not None else {})
