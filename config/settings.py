@@ -329,6 +329,10 @@ ANTHROPIC_MAX_RETRIES = env.int("ANTHROPIC_MAX_RETRIES", default=3)
 # --- Code generation (apps.codegen) ------------------------------------------------------------
 CODEGEN_MAX_TOKENS = env.int("CODEGEN_MAX_TOKENS", default=4096)  # a request may ask for less, never more
 CODEGEN_MAX_PROMPT_CHARS = env.int("CODEGEN_MAX_PROMPT_CHARS", default=20_000)
+# Models a request may choose (the first is ANTHROPIC_MODEL unless listed), and the default effort
+# (low, medium, high; empty = the model's default). The SDK takes no temperature.
+CODEGEN_MODELS = env.list("CODEGEN_MODELS", default=[ANTHROPIC_MODEL])
+CODEGEN_EFFORT = env.str("CODEGEN_EFFORT", default="")
 CODEGEN_MAX_CONTEXT_CHARS = env.int("CODEGEN_MAX_CONTEXT_CHARS", default=100_000)
 # Tokens a user may spend per day (UTC), by tier.
 CODEGEN_DAILY_TOKENS = {

@@ -120,6 +120,8 @@ class CodeInput(serializers.Serializer):
     params = serializers.DictField(required=False, default=dict)
     context_files = ContextFile(many=True, required=False, default=list)
     max_tokens = serializers.IntegerField(required=False, min_value=16)
+    model = serializers.CharField(max_length=100, required=False)
+    effort = serializers.CharField(max_length=10, required=False)
 
 
 def event_stream(events):
@@ -158,6 +160,8 @@ class ImproveInput(serializers.Serializer):
     language = serializers.CharField(max_length=20)
     goal = serializers.CharField(max_length=20)
     max_tokens = serializers.IntegerField(required=False, min_value=16)
+    model = serializers.CharField(max_length=100, required=False)
+    effort = serializers.CharField(max_length=10, required=False)
 
 
 class ImproveApi(APIView):
@@ -172,6 +176,8 @@ class ExplainInput(serializers.Serializer):
     code = serializers.CharField(trim_whitespace=False, allow_blank=True)
     language = serializers.CharField(max_length=20)
     max_tokens = serializers.IntegerField(required=False, min_value=16)
+    model = serializers.CharField(max_length=100, required=False)
+    effort = serializers.CharField(max_length=10, required=False)
 
 
 class ExplainApi(APIView):
@@ -218,6 +224,7 @@ class UsageApi(APIView):
             {
                 "tokens_today": services.tokens_today(request.user),
                 "daily_quota": services.daily_quota(request.user),
+                **services.usage_summary(request.user),
                 "configured": bool(settings.ANTHROPIC_API_KEY),
                 "model": settings.ANTHROPIC_MODEL,
             }

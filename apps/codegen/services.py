@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
@@ -52,6 +52,21 @@ def tokens_today(owner) -> int:
         t=Sum(F("input_tokens") + F("output_tokens") + F("cache_write_tokens") + F("cache_read_tokens"))
     )
     return totals["t"] or 0
+
+
+def usage_summary(owner) -> dict:
+    """Tokens and cost today and in all, for one user."""
+
+    def totals(rows) -> dict:
+        t = rows.aggregate(
+            tokens=Sum(F("input_tokens") + F("output_tokens") + F("cache_write_tokens") + F("cache_read_tokens")),
+            cost=Sum("cost"),
+            requests=Count("id"),
+        )
+        return {"tokens": t["tokens"] or 0, "cost": str(t["cost"] or Decimal(0)), "requests": t["requests"]}
+
+    mine = Generation.objects.filter(owner=owner)
+    return {"today": totals(mine.filter(created_at__gte=_day_start())), "all_time": totals(mine)}
 
 
 def daily_quota(owner) -> int:
@@ -101,6 +116,19 @@ def _max_tokens(requested: int | None) -> int:
     return min(requested or settings.CODEGEN_MAX_TOKENS, settings.CODEGEN_MAX_TOKENS)
 
 
+def _tuning(model: str | None, effort: str | None) -> dict:
+    """A per-request model (one of ``CODEGEN_MODELS``) and effort (``low``, ``medium``, ``high``;
+    this SDK's sampling control, as it takes no temperature)."""
+    if model and model not in settings.CODEGEN_MODELS:
+        raise ValidationError({"model": f"Choose one of {', '.join(settings.CODEGEN_MODELS)}."})
+    if effort and effort not in EFFORTS:
+        raise ValidationError({"effort": f"Choose one of {', '.join(EFFORTS)}."})
+    return {"model": model or None, "effort": effort or settings.CODEGEN_EFFORT or None}
+
+
+EFFORTS = ("low", "medium", "high")
+
+
 def template_of(slug: str) -> CodeTemplate:
     found = CodeTemplate.objects.filter(slug=slug, is_active=True).first()
     if found is None:
@@ -128,6 +156,8 @@ class Request:
     prompt: str  # what Claude is sent
     max_tokens: int
     fields: dict = field(default_factory=dict)  # recorded with the generation
+    model: str | None = None
+    effort: str | None = None
 
 
 def prepare_code(
@@ -139,6 +169,8 @@ def prepare_code(
     params: dict | None = None,
     context_files: list[dict] | None = None,
     max_tokens: int | None = None,
+    model: str | None = None,
+    effort: str | None = None,
 ) -> Request:
     """Code for ``prompt`` in ``language``, optionally from a rendered template, with context files."""
     if not prompt.strip():
@@ -156,10 +188,14 @@ def prepare_code(
     for f in context_files:
         parts.append(f"Context file `{f['path']}`:\n\n```\n{f['content']}\n```")
     fields = {"prompt": prompt, "template": chosen, "template_version": chosen.version if chosen else None}
-    return Request(owner, Generation.Kind.CODE, lang, "\n\n".join(parts), _max_tokens(max_tokens), fields)
+    return Request(
+        owner, Generation.Kind.CODE, lang, "\n\n".join(parts), _max_tokens(max_tokens), fields, **_tuning(model, effort)
+    )
 
 
-def prepare_improve(*, owner, code: str, language: str, goal: str, max_tokens: int | None = None) -> Request:
+def prepare_improve(
+    *, owner, code: str, language: str, goal: str, max_tokens: int | None = None, model=None, effort=None
+) -> Request:
     """Improved code for a goal (performance, readability, security, tests), with the diff."""
     if not code.strip():
         raise ValidationError({"code": "Paste the code to improve."})
@@ -174,7 +210,9 @@ def prepare_improve(*, owner, code: str, language: str, goal: str, max_tokens: i
     )
 
 
-def prepare_explain(*, owner, code: str, language: str, max_tokens: int | None = None) -> Request:
+def prepare_explain(
+    *, owner, code: str, language: str, max_tokens: int | None = None, model=None, effort=None
+) -> Request:
     """A Markdown explanation of the code."""
     if not code.strip():
         raise ValidationError({"code": "Paste the code to explain."})
@@ -182,7 +220,10 @@ def prepare_explain(*, owner, code: str, language: str, max_tokens: int | None =
     lang = _language(language)
     check_quota(owner)
     prompt = f"Explain this {lang.name} code.\n\n```{lang.highlight}\n{code}\n```"
-    return Request(owner, Generation.Kind.EXPLAIN, lang, prompt, _max_tokens(max_tokens), {"input_code": code})
+    fields = {"input_code": code}
+    return Request(
+        owner, Generation.Kind.EXPLAIN, lang, prompt, _max_tokens(max_tokens), fields, **_tuning(model, effort)
+    )
 
 
 def _usage(answer: claude.Answer | None) -> dict:
@@ -228,7 +269,9 @@ def finish(
 
 def run(request: Request) -> Generation:
     started = time.monotonic()
-    answer = claude.ask(prompt=request.prompt, max_tokens=request.max_tokens)
+    answer = claude.ask(
+        prompt=request.prompt, max_tokens=request.max_tokens, model=request.model, effort=request.effort
+    )
     return finish(request, text=answer.text, answer=answer, started=started)
 
 
@@ -238,7 +281,9 @@ def stream(request: Request) -> Iterator[dict]:
     stops early (the browser went away or cancelled), the upstream request is closed and what
     arrived is recorded as a cancelled generation."""
     started = time.monotonic()
-    answer = claude.Streamed(prompt=request.prompt, max_tokens=request.max_tokens)
+    answer = claude.Streamed(
+        prompt=request.prompt, max_tokens=request.max_tokens, model=request.model, effort=request.effort
+    )
     pieces = iter(answer)
     completed = False
     try:

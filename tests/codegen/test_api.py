@@ -98,7 +98,9 @@ def test_generate_code_records_usage_cost_and_syntax(auth_client, claude, user):
     assert "Context file `util.py`" in sent["json"]["messages"][0]["content"]
     history = auth_client.get(f"{API}history/", {"q": "two numbers"}).json()
     assert [g["id"] for g in history["results"]] == [body["id"]]
-    assert auth_client.get(f"{API}usage/").json()["tokens_today"] == 2400
+    usage = auth_client.get(f"{API}usage/").json()
+    assert usage["tokens_today"] == 2400
+    assert usage["today"] == usage["all_time"] == {"tokens": 2400, "cost": "0.011475", "requests": 1}
 
 
 def test_unparseable_python_is_reported(auth_client, claude):
@@ -214,3 +216,17 @@ def test_template_changes_are_versioned():
     template.body = "{% for %}"
     with pytest.raises(Exception, match="does not compile"):
         services.save_template_revision(template=template)
+
+
+def test_per_request_model_and_effort_within_limits(auth_client, claude, settings):
+    settings.CODEGEN_MODELS = ["claude-sonnet-5-5", "claude-haiku-5"]
+    claude.queue(200, message(PY_ANSWER))
+    body = {"prompt": "add", "language": "python", "model": "claude-haiku-5", "effort": "low", "max_tokens": 999_999}
+    assert auth_client.post(f"{API}generate/code/", body, format="json").status_code == 201
+    sent = claude.requests[0]["json"]
+    assert sent["model"] == "claude-haiku-5" and sent["output_config"] == {"effort": "low"}
+    assert sent["max_tokens"] == settings.CODEGEN_MAX_TOKENS  # capped at the setting
+    for field, value in (("model", "gpt-9"), ("effort", "maximum")):
+        response = auth_client.post(f"{API}generate/code/", {**body, field: value}, format="json")
+        assert response.status_code == 400 and field in response.json()["error"]["fields"]
+    assert len(claude.requests) == 1

@@ -40,13 +40,14 @@ class Answer:
     cache_read_tokens: int
 
 
-def ask(*, prompt: str, max_tokens: int, model: str | None = None) -> Answer:
+def ask(*, prompt: str, max_tokens: int, model: str | None = None, effort: str | None = None) -> Answer:
     import anthropic
 
     try:
         message = claude.client(purpose="Code generation", code="codegen_unavailable").messages.create(
             model=model or settings.ANTHROPIC_MODEL,
             max_tokens=max_tokens,
+            output_config={"effort": effort} if effort else anthropic.NOT_GIVEN,
             system=[{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],
             messages=[{"role": "user", "content": prompt}],
         )
@@ -72,8 +73,8 @@ class Streamed:
     """A streamed answer: iterate for the text as it arrives; ``answer`` is set once it is complete.
     Closing the iteration early (the client went away) closes the upstream HTTP request."""
 
-    def __init__(self, *, prompt: str, max_tokens: int, model: str | None = None):
-        self.prompt, self.max_tokens, self.model = prompt, max_tokens, model
+    def __init__(self, *, prompt: str, max_tokens: int, model: str | None = None, effort: str | None = None):
+        self.prompt, self.max_tokens, self.model, self.effort = prompt, max_tokens, model, effort
         self.answer: Answer | None = None
         self.text = ""
         self.model_used = model or settings.ANTHROPIC_MODEL
@@ -84,6 +85,7 @@ class Streamed:
         manager = claude.client(purpose="Code generation", code="codegen_unavailable").messages.stream(
             model=self.model or settings.ANTHROPIC_MODEL,
             max_tokens=self.max_tokens,
+            output_config={"effort": self.effort} if self.effort else anthropic.NOT_GIVEN,
             system=[{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],
             messages=[{"role": "user", "content": self.prompt}],
         )
