@@ -63,3 +63,19 @@ def test_security_headers_are_sent(client):
     assert "default-src 'self'" in csp
     assert "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp
+
+
+def test_s3_storage_is_configured_from_the_environment():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.core.files.storage import default_storage as s; "
+        "print(s.bucket_name, s.endpoint_url, type(s._wrapped).__name__)",
+        STORAGE_BACKEND="s3",
+        AWS_STORAGE_BUCKET_NAME="platform-media",
+        AWS_S3_ENDPOINT_URL="http://127.0.0.1:9000",
+        AWS_ACCESS_KEY_ID="key",
+        AWS_SECRET_ACCESS_KEY="secret",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "platform-media http://127.0.0.1:9000 S3Storage"
