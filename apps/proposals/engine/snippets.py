@@ -1,0 +1,72 @@
+"""Finding the snippet a proposal replaces: exactly, then tolerant of whitespace only; and, when it
+is not there, the lines of the file that come closest (to show the reviewer)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+_SPACE = re.compile(r"\s+")
+
+
+def _norm(line: str) -> str:
+    return _SPACE.sub(" ", line).strip()
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int  # character offsets into the file's text
+    end: int
+    exact: bool
+
+
+def locate(text: str, snippet: str) -> Match | None:
+    """Where ``snippet`` is in ``text``: the first exact occurrence, else the first run of lines equal
+    to the snippet's lines once runs of whitespace are collapsed (blank lines kept as lines)."""
+    if not snippet:
+        return None
+    at = text.find(snippet)
+    if at != -1:
+        return Match(at, at + len(snippet), True)
+    wanted = [_norm(line) for line in snippet.strip("\n").split("\n")]
+    lines = text.split("\n")
+    offsets, position = [], 0
+    for line in lines:
+        offsets.append(position)
+        position += len(line) + 1
+    normalised = [_norm(line) for line in lines]
+    size = len(wanted)
+    for i in range(len(lines) - size + 1):
+        if normalised[i : i + size] == wanted:
+            end = offsets[i + size - 1] + len(lines[i + size - 1])
+            return Match(offsets[i], end, False)
+    return None
+
+
+def replace(text: str, snippet: str, replacement: str) -> tuple[str, Match] | None:
+    match = locate(text, snippet)
+    if match is None:
+        return None
+    if not match.exact and snippet.endswith("\n") and not replacement.endswith("\n"):
+        replacement += "\n"
+    return text[: match.start] + replacement + text[match.end :], match
+
+
+def closest_lines(text: str, snippet: str, *, context: int = 2) -> dict:
+    """The stretch of ``text`` most like ``snippet`` (1-based line numbers) and how alike it is."""
+    lines = text.split("\n")
+    wanted = snippet.strip("\n").split("\n")
+    size = max(1, len(wanted))
+    best, best_ratio = 0, 0.0
+    for i in range(max(1, len(lines) - size + 1)):
+        ratio = difflib.SequenceMatcher(None, "\n".join(wanted), "\n".join(lines[i : i + size])).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = i, ratio
+    first, last = max(0, best - context), min(len(lines), best + size + context)
+    return {
+        "from_line": first + 1,
+        "to_line": last,
+        "lines": lines[first:last],
+        "similarity": round(best_ratio, 3),
+    }

@@ -1,0 +1,82 @@
+"""Snippet matching and git writes against real temporary repositories."""
+
+import pytest
+
+from apps.proposals.engine import gitops, snippets
+
+SOURCE = "import os\n\n\ndef run(cmd):\n    return os.system(cmd)\n\n\ndef helper():\n    return 1\n"
+
+
+def test_exact_then_whitespace_tolerant_matching():
+    exact = snippets.locate(SOURCE, "def run(cmd):\n    return os.system(cmd)\n")
+    assert exact.exact and SOURCE[exact.start : exact.end].startswith("def run")
+    loose = snippets.locate(SOURCE, "def run( cmd):\n        return  os.system(cmd)")
+    assert loose is None  # inner spacing differs after collapsing too: "run( cmd)" is not "run(cmd)"
+    loose = snippets.locate(SOURCE, "def  run(cmd):\n\treturn os.system(cmd)   ")
+    assert loose is not None and not loose.exact
+    assert SOURCE[loose.start : loose.end] == "def run(cmd):\n    return os.system(cmd)"
+    assert snippets.locate(SOURCE, "def missing():\n    pass") is None
+
+
+def test_replace_and_closest_lines():
+    new, match = snippets.replace(SOURCE, "    return os.system(cmd)\n", "    return subprocess.run(cmd, check=True)\n")
+    assert "subprocess.run" in new and "os.system" not in new and match.exact
+    near = snippets.closest_lines(SOURCE, "def run(command):\n    return os.system(command)")
+    assert near["from_line"] <= 4 <= near["to_line"] and 0.7 < near["similarity"] < 1
+    assert "def run(cmd):" in near["lines"]
+
+
+@pytest.fixture
+def repo(tmp_path):
+    path = tmp_path / "repo"
+    path.mkdir()
+    for args in (
+        ("init", "--quiet", "--initial-branch", "main"),
+        ("config", "user.name", "Owner"),
+        ("config", "user.email", "owner@example.com"),
+    ):
+        gitops.git(path, *args)
+    (path / "app.py").write_text(SOURCE)
+    gitops.git(path, "add", "app.py")
+    gitops.git(path, "commit", "--quiet", "-m", "initial")
+    return path
+
+
+def test_commit_on_a_new_branch_leaves_the_checked_out_tree_alone(repo):
+    assert gitops.is_repository(repo) and not gitops.is_repository(repo.parent)
+    base = gitops.head(repo, "main")
+    sha = gitops.commit_file(
+        repo,
+        base="main",
+        branch="proposal-1",
+        path="app.py",
+        content=SOURCE.replace("os.system(cmd)", "subprocess.run(cmd, check=True)"),
+        message="Guardian: replace os.system",
+        author=gitops.Person("Guardian agent", "guardian@agents.local"),
+        committer=gitops.Person("Rita Reviewer", "rita@example.com"),
+    )
+    assert gitops.head(repo, "main") == base  # the branch people work on did not move
+    assert (repo / "app.py").read_text() == SOURCE  # nor did the checked-out files
+    assert gitops.git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
+    log = gitops.git(repo, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%s", "proposal-1").strip()
+    assert log == "Guardian agent <guardian@agents.local>|Rita Reviewer <rita@example.com>|Guardian: replace os.system"
+    assert gitops.head(repo, "proposal-1") == sha
+    assert b"subprocess.run" in gitops.read(repo, "proposal-1", "app.py")
+    assert gitops.read(repo, "main", "nope.py") is None
+    assert len(gitops.git(repo, "worktree", "list").splitlines()) == 1  # the temporary worktree is gone
+
+
+def test_a_failed_commit_leaves_no_branch(repo):
+    with pytest.raises(gitops.GitError):
+        gitops.commit_file(
+            repo,
+            base="main",
+            branch="proposal-2",
+            path="app.py",
+            content=SOURCE,  # no change: nothing to commit
+            message="noop",
+            author=gitops.Person("A", "a@x"),
+            committer=gitops.Person("B", "b@x"),
+        )
+    assert not gitops.branch_exists(repo, "proposal-2")
+    assert len(gitops.git(repo, "worktree", "list").splitlines()) == 1
