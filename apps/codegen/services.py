@@ -427,3 +427,12 @@ def project_zip(*, generation: Generation) -> bytes:
         for f in generation.files.all():
             archive.writestr(f"project-{generation.pk}/{f.path}", f.content)
     return buffer.getvalue()
+
+
+def unsafe_path_reason(path) -> str | None:
+    """Why a generated file path may not be written (outside the tree, absolute, …), or None."""
+    return paths.problem(path)
+
+
+def unified_diff(before: str, after: str, *, name: str) -> str:
+    return diffs.unified(before, after, name=name)

@@ -1,3 +1,15 @@
+from django.urls import path
+
+from . import api
+
 app_name = "proposals"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", api.ProposalsApi.as_view(), name="proposals"),
+    path("repositories/", api.RepositoriesApi.as_view(), name="repositories"),
+    path("agents/", api.AgentsApi.as_view(), name="agents"),
+    path("<int:proposal_id>/", api.ProposalApi.as_view(), name="proposal"),
+    path("<int:proposal_id>/accept/", api.AcceptApi.as_view(), name="accept"),
+    path("<int:proposal_id>/reject/", api.RejectApi.as_view(), name="reject"),
+    path("<int:proposal_id>/apply/", api.ApplyApi.as_view(), name="apply"),
+]

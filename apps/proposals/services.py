@@ -1,1 +1,212 @@
-"""Writes of the proposals app: atomic, keyword-only functions named for what they do."""
+"""Writes of the proposals app: repositories, proposals, decisions and applying to git.
+
+Deciding is a conditional UPDATE on a pending proposal (deciding twice is a 409); only reviewers
+decide; a rejection needs a reason. Applying locks the repository row, so two applies to one
+repository run one after the other, and writes through ``engine.gitops`` on a branch named for the
+proposal — never on the checked-out branch.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.codegen import services as codegen
+from apps.core.errors import Conflict
+
+from .engine import gitops, learning, snippets
+from .models import AgentRecord, Decision, Proposal, Repository
+
+MAX_FILE_BYTES = 2_000_000
+
+
+def register_repository(
+    *, name: str, path: str, default_branch: str = "main", test_command: str = "", actor=None
+) -> Repository:
+    """Register a local git repository; refused when the path is not one or the branch is missing."""
+    if Repository.objects.filter(name__iexact=name.strip()).exists():
+        raise ValidationError({"name": f"A repository called {name!r} is registered already."})
+    if not gitops.is_repository(path):
+        raise ValidationError({"path": f"{path} is not a git repository."})
+    if not gitops.branch_exists(path, default_branch):
+        raise ValidationError({"default_branch": f"The repository has no branch {default_branch!r}."})
+    return Repository.objects.create(
+        name=name.strip(), path=path, default_branch=default_branch, test_command=test_command, created_by=actor
+    )
+
+
+def _text_at_head(repository: Repository, file_path: str) -> str | None:
+    data = gitops.read(repository.path, repository.default_branch, file_path)
+    if data is None:
+        return None
+    if b"\0" in data[:8192] or len(data) > MAX_FILE_BYTES:
+        raise ValidationError(
+            {"file_path": f"{file_path} is a binary or very large file; proposals change text files."}
+        )
+    try:
+        return data.decode()
+    except UnicodeDecodeError as exc:
+        raise ValidationError({"file_path": f"{file_path} is not UTF-8 text."}) from exc
+
+
+def _new_content(repository: Repository, file_path: str, code_before: str, code_after: str) -> tuple[str, str]:
+    """(current text, text after the change), or a 409 showing the closest lines."""
+    current = _text_at_head(repository, file_path)
+    if not code_before:
+        if current is not None:
+            raise ValidationError({"file_path": f"{file_path} exists; give code_before to change it."})
+        return "", code_after
+    if current is None:
+        raise ValidationError({"file_path": f"{file_path} does not exist on {repository.default_branch}."})
+    replaced = snippets.replace(current, code_before, code_after)
+    if replaced is None:
+        near = snippets.closest_lines(current, code_before)
+        raise Conflict(
+            f"code_before is not in {file_path} on {repository.default_branch} (not even ignoring whitespace). "
+            f"Closest, lines {near['from_line']}–{near['to_line']} ({near['similarity']:.0%} alike):\n"
+            + "\n".join(near["lines"]),
+            code="snippet_not_found",
+        )
+    return current, replaced[0]
+
+
+def create_proposal(
+    *,
+    repository: Repository,
+    file_path: str,
+    code_before: str,
+    code_after: str,
+    ai_type: str,
+    description: str,
+    risk: str = "medium",
+    actor=None,
+) -> Proposal:
+    """Record a proposal after checking its path and that its snippet is in the file at the head."""
+    reason = codegen.unsafe_path_reason(file_path)
+    if reason:
+        raise ValidationError({"file_path": f"{file_path!r}: {reason}."})
+    if code_before == code_after:
+        raise ValidationError({"code_after": "The change changes nothing."})
+    current, after = _new_content(repository, file_path, code_before, code_after)
+    return Proposal.objects.create(
+        repository=repository,
+        file_path=file_path,
+        code_before=code_before,
+        code_after=code_after,
+        ai_type=ai_type,
+        description=description,
+        risk=risk,
+        created_by=actor,
+        diff=codegen.unified_diff(current, after, name=file_path),
+        base_commit=gitops.head(repository.path, repository.default_branch),
+    )
+
+
+def is_stale(proposal: Proposal) -> bool:
+    """A pending proposal whose snippet is no longer in the file at the branch head."""
+    if proposal.status != Proposal.Status.PENDING:
+        return False
+    try:
+        _new_content(proposal.repository, proposal.file_path, proposal.code_before, proposal.code_after)
+    except (Conflict, ValidationError):
+        return True
+    return False
+
+
+@transaction.atomic
+def decide(*, proposal: Proposal, reviewer, accept: bool, reason: str = "") -> Proposal:
+    """Accept or reject a pending proposal (reviewers only; a rejection needs a reason). Updates the
+    agent's record and keeps the decision."""
+    if not getattr(reviewer, "is_reviewer", False):
+        raise PermissionDenied("Only reviewers may decide proposals.")
+    if not accept and not reason.strip():
+        raise ValidationError({"reason": "Say why the proposal is rejected."})
+    status = Proposal.Status.ACCEPTED if accept else Proposal.Status.REJECTED
+    changed = Proposal.objects.filter(pk=proposal.pk, status=Proposal.Status.PENDING).update(
+        status=status, reviewer=reviewer, reason=reason.strip(), decided_at=timezone.now()
+    )
+    if not changed:
+        proposal.refresh_from_db()
+        raise Conflict(f"Proposal #{proposal.pk} is {proposal.get_status_display().lower()} already.", code="decided")
+    proposal.refresh_from_db()
+    Decision.objects.create(
+        proposal=proposal,
+        reviewer=reviewer,
+        decision=status,
+        reason=reason.strip(),
+        agent=proposal.ai_type,
+        risk=proposal.risk,
+        file_type=(proposal.file_path.rsplit(".", 1)[-1] if "." in proposal.file_path else "")[:20],
+    )
+    record, _ = AgentRecord.objects.select_for_update().get_or_create(agent=proposal.ai_type)
+    for name, value in learning.after(
+        xp=record.xp, learning_score=record.learning_score, accepted=accept, risk=proposal.risk
+    ).items():
+        setattr(record, name, value)
+    if accept:
+        record.accepted += 1
+    else:
+        record.rejected += 1
+    record.save()
+    return proposal
+
+
+def branch_name(proposal: Proposal) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", proposal.description.lower())[:40].strip("-") or "change"
+    return f"proposal/{proposal.pk}-{slug}"
+
+
+class _CannotApply(Exception):
+    def __init__(self, error):
+        self.error = error
+
+
+def apply(*, proposal: Proposal, reviewer) -> Proposal:
+    """Write an accepted proposal to a new branch (author: the agent, committer: the reviewer).
+    A snippet that is gone is a 409 with the closest lines, and the proposal is marked apply-failed."""
+    try:
+        return _apply(proposal=proposal, reviewer=reviewer)
+    except _CannotApply as failed:
+        error = failed.error
+        message = str(getattr(error, "detail", None) or " ".join(getattr(error, "messages", [str(error)])))
+        Proposal.objects.filter(pk=proposal.pk, status=Proposal.Status.ACCEPTED).update(
+            status=Proposal.Status.APPLY_FAILED, apply_error=message
+        )
+        raise error from None
+
+
+@transaction.atomic
+def _apply(*, proposal: Proposal, reviewer) -> Proposal:
+    if not getattr(reviewer, "is_reviewer", False):
+        raise PermissionDenied("Only reviewers may apply proposals.")
+    repository = Repository.objects.select_for_update().get(pk=proposal.repository_id)  # one writer per repository
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != Proposal.Status.ACCEPTED:
+        raise Conflict(
+            f"Only accepted proposals can be applied; #{proposal.pk} is {proposal.status}.", code="not_accepted"
+        )
+    try:
+        _, content = _new_content(repository, proposal.file_path, proposal.code_before, proposal.code_after)
+    except (Conflict, ValidationError) as exc:
+        raise _CannotApply(exc) from exc
+    branch = branch_name(proposal)
+    agent = dict(Proposal._meta.get_field("ai_type").choices)[proposal.ai_type].split(" ")[0]
+    commit = gitops.commit_file(
+        repository.path,
+        base=repository.default_branch,
+        branch=branch,
+        path=proposal.file_path,
+        content=content,
+        message=f"{agent}: {proposal.description.splitlines()[0][:72]}\n\nProposal #{proposal.pk}, accepted by "
+        f"{reviewer.email}.\n{proposal.reason}".strip(),
+        author=gitops.Person(f"{agent} agent", f"{proposal.ai_type}@agents.ai-platform.local"),
+        committer=gitops.Person(reviewer.display_name or reviewer.email, reviewer.email),
+    )
+    Proposal.objects.filter(pk=proposal.pk).update(
+        status=Proposal.Status.APPLIED, branch=branch, commit=commit, applied_at=timezone.now(), apply_error=""
+    )
+    proposal.refresh_from_db()
+    return proposal

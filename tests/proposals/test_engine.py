@@ -3,8 +3,7 @@
 import pytest
 
 from apps.proposals.engine import gitops, snippets
-
-SOURCE = "import os\n\n\ndef run(cmd):\n    return os.system(cmd)\n\n\ndef helper():\n    return 1\n"
+from tests.proposals.conftest import SOURCE
 
 
 def test_exact_then_whitespace_tolerant_matching():
@@ -24,22 +23,6 @@ def test_replace_and_closest_lines():
     near = snippets.closest_lines(SOURCE, "def run(command):\n    return os.system(command)")
     assert near["from_line"] <= 4 <= near["to_line"] and 0.7 < near["similarity"] < 1
     assert "def run(cmd):" in near["lines"]
-
-
-@pytest.fixture
-def repo(tmp_path):
-    path = tmp_path / "repo"
-    path.mkdir()
-    for args in (
-        ("init", "--quiet", "--initial-branch", "main"),
-        ("config", "user.name", "Owner"),
-        ("config", "user.email", "owner@example.com"),
-    ):
-        gitops.git(path, *args)
-    (path / "app.py").write_text(SOURCE)
-    gitops.git(path, "add", "app.py")
-    gitops.git(path, "commit", "--quiet", "-m", "initial")
-    return path
 
 
 def test_commit_on_a_new_branch_leaves_the_checked_out_tree_alone(repo):

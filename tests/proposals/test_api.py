@@ -1,0 +1,160 @@
+"""Proposals against real temporary git repositories: create, decide, apply, conflicts, metrics."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.proposals.engine import gitops
+from apps.proposals.models import AgentRecord, Decision, Proposal
+from tests.factories import UserFactory
+from tests.proposals.conftest import SOURCE
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/proposals/"
+
+
+@pytest.fixture
+def reviewer(db):
+    client = APIClient()
+    user = UserFactory(role="reviewer", email="rita@example.com", display_name="Rita Reviewer")
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def repo_id(auth_client, repo):
+    response = auth_client.post(
+        f"{API}repositories/", {"name": "app", "path": str(repo), "default_branch": "main"}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def propose(client, repo_id, **over):
+    body = {
+        "repository": repo_id,
+        "file_path": "app.py",
+        "code_before": "    return os.system(cmd)\n",
+        "code_after": "    return subprocess.run(cmd, shell=False, check=True)\n",
+        "ai_type": "guardian",
+        "description": "Run commands without a shell",
+        "risk": "high",
+        **over,
+    }
+    return client.post(API, body, format="json")
+
+
+def test_register_refuses_a_path_that_is_not_a_repository(auth_client, tmp_path, repo):
+    response = auth_client.post(f"{API}repositories/", {"name": "x", "path": str(tmp_path)}, format="json")
+    assert response.status_code == 400 and "not a git repository" in response.json()["error"]["fields"]["path"][0]
+    response = auth_client.post(
+        f"{API}repositories/", {"name": "y", "path": str(repo), "default_branch": "develop"}, format="json"
+    )
+    assert "no branch 'develop'" in response.json()["error"]["fields"]["default_branch"][0]
+
+
+def test_propose_accept_and_apply_on_a_new_branch(auth_client, reviewer, repo, repo_id):
+    created = propose(auth_client, repo_id)
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["status"] == "pending" and body["stale"] is False
+    assert "-    return os.system(cmd)" in body["diff"] and "+    return subprocess.run" in body["diff"]
+    pid = body["id"]
+    assert reviewer.post(f"{API}{pid}/accept/", {"reason": "Right fix"}, format="json").json()["status"] == "accepted"
+    applied = reviewer.post(f"{API}{pid}/apply/", format="json").json()
+    assert applied["status"] == "applied" and applied["branch"].startswith(f"proposal/{pid}-run-commands")
+    log = gitops.git(repo, "log", "-1", "--format=%an|%ce|%s", applied["branch"]).strip()
+    assert log == "Guardian agent|rita@example.com|Guardian: Run commands without a shell"
+    assert gitops.head(repo, applied["branch"]) == applied["commit"]
+    assert (repo / "app.py").read_text() == SOURCE  # the checked-out tree is untouched
+    assert b"subprocess.run" in gitops.read(repo, applied["branch"], "app.py")
+
+
+def test_whitespace_tolerant_match_and_new_files(auth_client, repo_id):
+    loose = propose(auth_client, repo_id, code_before="def run(cmd):\n\treturn os.system(cmd)")
+    assert loose.status_code == 201
+    new = propose(auth_client, repo_id, file_path="docs/NOTES.md", code_before="", code_after="# Notes\n")
+    assert new.status_code == 201 and "+# Notes" in new.json()["diff"]
+
+
+@pytest.mark.parametrize(
+    ("over", "status", "field"),
+    [
+        ({"file_path": "../outside.py"}, 400, "file_path"),
+        ({"file_path": "/etc/passwd"}, 400, "file_path"),
+        ({"file_path": "missing.py"}, 400, "file_path"),
+        ({"code_before": "    return eval(cmd)\n"}, 409, None),
+        ({"ai_type": "overlord"}, 400, "ai_type"),
+        ({"code_after": "    return os.system(cmd)\n"}, 400, "code_after"),
+    ],
+)
+def test_bad_proposals(auth_client, repo_id, over, status, field):
+    response = propose(auth_client, repo_id, **over)
+    assert response.status_code == status, response.json()
+    if field:
+        assert field in response.json()["error"]["fields"]
+    else:
+        assert (
+            "Closest, lines" in response.json()["error"]["message"]
+            and "os.system(cmd)" in response.json()["error"]["message"]
+        )
+    assert not Proposal.objects.exists()
+
+
+def test_binary_files_are_refused(auth_client, repo, repo_id):
+    (repo / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0")
+    gitops.git(repo, "add", "logo.png")
+    gitops.git(repo, "commit", "--quiet", "-m", "logo")
+    response = propose(auth_client, repo_id, file_path="logo.png", code_before="PNG", code_after="GIF")
+    assert response.status_code == 400 and "binary" in response.json()["error"]["fields"]["file_path"][0]
+
+
+def test_only_reviewers_decide_once_and_rejections_need_a_reason(auth_client, reviewer, repo_id):
+    pid = propose(auth_client, repo_id).json()["id"]
+    assert auth_client.post(f"{API}{pid}/accept/", {}, format="json").status_code == 403
+    missing = reviewer.post(f"{API}{pid}/reject/", {"reason": " "}, format="json")
+    assert missing.status_code == 400 and "reason" in missing.json()["error"]["fields"]
+    assert (
+        reviewer.post(f"{API}{pid}/reject/", {"reason": "Breaks callers"}, format="json").json()["status"] == "rejected"
+    )
+    again = reviewer.post(f"{API}{pid}/accept/", {}, format="json")
+    assert again.status_code == 409 and "rejected already" in again.json()["error"]["message"]
+    assert reviewer.post(f"{API}{pid}/apply/", format="json").status_code == 409
+    assert Decision.objects.count() == 1
+
+
+def test_a_snippet_changed_since_is_stale_and_cannot_be_applied(auth_client, reviewer, repo, repo_id):
+    pid = propose(auth_client, repo_id).json()["id"]
+    (repo / "app.py").write_text(SOURCE.replace("os.system(cmd)", "os.popen(cmd).read()"))
+    gitops.git(repo, "commit", "--quiet", "-am", "changed meanwhile")
+    assert auth_client.get(f"{API}{pid}/").json()["stale"] is True
+    assert auth_client.get(API, {"status": "pending"}).json()["results"][0]["stale"] is True
+    reviewer.post(f"{API}{pid}/accept/", {}, format="json")
+    conflict = reviewer.post(f"{API}{pid}/apply/", format="json")
+    assert conflict.status_code == 409 and "os.popen(cmd).read()" in conflict.json()["error"]["message"]
+    failed = Proposal.objects.get(pk=pid)
+    assert failed.status == "apply_failed" and "not in app.py" in failed.apply_error
+    assert not [b for b in gitops.git(repo, "branch", "--list", "proposal/*").splitlines() if b.strip()]
+
+
+def test_decisions_move_the_agent_records(auth_client, reviewer, repo_id):
+    ids = [
+        propose(auth_client, repo_id, description=f"change {n}", risk=r).json()["id"]
+        for n, r in enumerate(["high", "low", "low"])
+    ]
+    reviewer.post(f"{API}{ids[0]}/accept/", {}, format="json")
+    reviewer.post(f"{API}{ids[1]}/accept/", {}, format="json")
+    reviewer.post(f"{API}{ids[2]}/reject/", {"reason": "Not needed"}, format="json")
+    record = AgentRecord.objects.get(agent="guardian")
+    # XP: +15 (high) +10 −3 = 22; score: 0.5 → 0.6 → 0.68 → 0.544.
+    assert (record.xp, record.level, record.accepted, record.rejected) == (22, 1, 2, 1)
+    assert record.learning_score == pytest.approx(0.544)
+    (agent,) = auth_client.get(f"{API}agents/").json()
+    assert agent["success_rate"] == pytest.approx(2 / 3)
+
+
+def test_listing_filters_and_pages(auth_client, repo_id):
+    for n in range(3):
+        propose(auth_client, repo_id, description=f"c{n}", ai_type="imperium" if n else "guardian")
+    body = auth_client.get(API, {"ai_type": "imperium", "limit": 1, "skip": 1}).json()
+    assert body["count"] == 2 and [p["description"] for p in body["results"]] == ["c1"]
+    assert auth_client.get(API, {"limit": "many"}).status_code == 400
