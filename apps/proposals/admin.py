@@ -1,1 +1,171 @@
-"""Admin registrations of the proposals app."""
+"""The Django admin as the review tool: filters, search, a side-by-side diff, accept/reject (one or
+many, with a reason) and apply. Only reviewers decide; every decision is recorded (``Decision``)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from rest_framework.exceptions import APIException
+
+from . import services
+from .models import AgentRecord, Decision, Proposal, Repository
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+@admin.register(Repository)
+class RepositoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "path", "default_branch", "test_command", "created_at")
+    search_fields = ("name", "path")
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    list_display = ("id", "ai_type", "repository", "file_path", "risk", "status", "stale", "reviewer", "created_at")
+    list_filter = ("ai_type", "status", "risk", "repository", "created_at")
+    search_fields = ("description", "file_path", "code_after")
+    list_select_related = ("repository", "reviewer")
+    date_hierarchy = "created_at"
+    actions = ["accept_selected", "reject_selected", "apply_selected"]
+    readonly_fields = [
+        "ai_type",
+        "repository",
+        "file_path",
+        "risk",
+        "status",
+        "description",
+        "side_by_side",
+        "reviewer",
+        "reason",
+        "decided_at",
+        "branch",
+        "commit",
+        "applied_at",
+        "apply_error",
+        "test_result",
+        "base_commit",
+        "created_at",
+    ]
+    fields = readonly_fields
+    change_form_template = "admin/proposals/proposal/change_form.html"
+
+    class Media:
+        css = {"all": ["vendor/diff2html/diff2html.min.css"]}
+        js = ["vendor/diff2html/diff2html-ui.min.js", "js/proposal-diff.js"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(boolean=True, description="stale")
+    def stale(self, obj):
+        return services.is_stale(obj)
+
+    @admin.display(description="Change")
+    def side_by_side(self, obj):
+        return format_html('<div class="proposal-diff" data-diff="{}" data-testid="proposal-diff"></div>', obj.diff)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/decide/<str:decision>/",
+                self.admin_site.admin_view(self.decide_view),
+                name="proposals_proposal_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _decide(self, request, queryset, *, accept: bool, reason: str) -> None:
+        done = 0
+        for proposal in queryset:
+            try:
+                services.decide(proposal=proposal, reviewer=request.user, accept=accept, reason=reason)
+                done += 1
+            except (APIException, ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"#{proposal.pk}: {_message(exc)}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{'Accepted' if accept else 'Rejected'} {done} proposal(s).", messages.SUCCESS)
+
+    def _reason_page(self, request, queryset, *, accept: bool, action: str):
+        form = ReasonForm(request.POST if "reason_given" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._decide(request, queryset, accept=accept, reason=form.cleaned_data["reason"])
+            return None
+        return render(
+            request,
+            "admin/proposals/proposal/reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"{'Accept' if accept else 'Reject'} {queryset.count()} proposal(s)",
+                "form": form,
+                "proposals": queryset,
+                "action": action,
+                "accept": accept,
+            },
+        )
+
+    @admin.action(description="Accept the selected proposals")
+    def accept_selected(self, request, queryset):
+        return self._reason_page(request, queryset, accept=True, action="accept_selected")
+
+    @admin.action(description="Reject the selected proposals (with a reason)")
+    def reject_selected(self, request, queryset):
+        return self._reason_page(request, queryset, accept=False, action="reject_selected")
+
+    @admin.action(description="Apply the selected (accepted) proposals to their repositories")
+    def apply_selected(self, request, queryset):
+        for proposal in queryset:
+            try:
+                applied = services.apply(proposal=proposal, reviewer=request.user)
+                self.message_user(
+                    request, f"#{applied.pk} committed {applied.commit[:10]} on {applied.branch}.", messages.SUCCESS
+                )
+            except (APIException, ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"#{proposal.pk}: {_message(exc)}", messages.ERROR)
+
+    def decide_view(self, request, pk: int, decision: str):
+        """The change page's buttons: accept, reject (with the reason typed there) or apply."""
+        proposal = Proposal.objects.get(pk=pk)
+        if request.method == "POST":
+            queryset = Proposal.objects.filter(pk=pk)
+            if decision == "apply":
+                self.apply_selected(request, queryset)
+            else:
+                self._decide(request, queryset, accept=decision == "accept", reason=request.POST.get("reason", ""))
+        return redirect(reverse("admin:proposals_proposal_change", args=[proposal.pk]))
+
+
+def _message(exc) -> str:
+    if isinstance(exc, APIException):
+        return str(exc.detail)
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ("at", "proposal", "decision", "reviewer", "agent", "risk", "reason")
+    list_filter = ("decision", "agent", "risk")
+    readonly_fields = [f.name for f in Decision._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AgentRecord)
+class AgentRecordAdmin(admin.ModelAdmin):
+    list_display = ("agent", "level", "xp", "accepted", "rejected", "learning_score")
+    readonly_fields = ("agent", "level", "xp", "accepted", "rejected", "learning_score")

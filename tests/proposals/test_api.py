@@ -158,3 +158,30 @@ def test_listing_filters_and_pages(auth_client, repo_id):
     body = auth_client.get(API, {"ai_type": "imperium", "limit": 1, "skip": 1}).json()
     assert body["count"] == 2 and [p["description"] for p in body["results"]] == ["c1"]
     assert auth_client.get(API, {"limit": "many"}).status_code == 400
+
+
+def test_the_admin_review_tool(client, repo, repo_id, auth_client):
+    first = propose(auth_client, repo_id, description="first").json()["id"]
+    second = propose(auth_client, repo_id, description="second").json()["id"]
+    user = UserFactory(role="user", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    page = client.get(f"/admin/proposals/proposal/{first}/change/").content.decode()
+    assert 'data-testid="proposal-diff"' in page and "os.system" in page
+    # Staff without the reviewer role cannot decide.
+    client.post(f"/admin/proposals/proposal/{first}/decide/accept/", {"reason": ""})
+    assert Proposal.objects.get(pk=first).status == "pending"
+    reviewer = UserFactory(role="reviewer", is_staff=True, is_superuser=True)
+    client.force_login(reviewer)
+    # Bulk reject asks for a reason first, then records it for each.
+    ask = client.post("/admin/proposals/proposal/", {"action": "reject_selected", "_selected_action": [first, second]})
+    assert "A rejection needs a reason" in ask.content.decode()
+    client.post(
+        "/admin/proposals/proposal/",
+        {"action": "reject_selected", "_selected_action": [second], "reason": "Duplicate", "reason_given": "1"},
+    )
+    assert Proposal.objects.get(pk=second).status == "rejected" and Decision.objects.get().reason == "Duplicate"
+    client.post(f"/admin/proposals/proposal/{first}/decide/accept/", {"reason": "Good"})
+    client.post(f"/admin/proposals/proposal/{first}/decide/apply/")
+    applied = Proposal.objects.get(pk=first)
+    assert applied.status == "applied" and gitops.head(repo, applied.branch) == applied.commit
+    assert applied.commit in client.get(f"/admin/proposals/proposal/{first}/change/").content.decode()
