@@ -1,12 +1,11 @@
 """Top-level routes: pages, the REST API under /api/v1/, its schema and docs, health, admin."""
 
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from apps.core import health
+from apps.core import views as core_views
 
 api_v1 = [
     path("", include("apps.core.api_urls")),
@@ -21,7 +20,7 @@ api_v1 = [
 
 urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name none (the admin's).
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", core_views.favicon),
     path("health", health.health, name="health"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),

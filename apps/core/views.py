@@ -47,3 +47,10 @@ def job_status(request, job_id):
 def start_selfcheck(request):
     job = services.enqueue_job(owner=request.user, kind="core.selfcheck")
     return redirect("core:job-detail", job_id=job.id)
+
+
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for on pages that name no icon (the admin's)."""
+    from django.templatetags.static import static
+
+    return redirect(static("favicon.svg"), permanent=True)
