@@ -312,6 +312,16 @@ VISION_CLASSIFIER_MODEL = env.str("VISION_CLASSIFIER_MODEL", default="")
 # Where uploads and outputs go: "local" (MEDIA_ROOT) or "s3" (django-storages; AWS_* settings).
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
 
+# --- Proposals (apps.proposals) -----------------------------------------------------------------
+PROPOSALS_SANDBOX_TIMEOUT = env.float("PROPOSALS_SANDBOX_TIMEOUT", default=300.0)
+# Which proposals auto-apply may apply once their tests pass: agent → risk levels.
+PROPOSALS_AUTO_APPLY = {
+    "guardian": env.list("PROPOSALS_AUTO_APPLY_GUARDIAN", default=["low"]),
+    "imperium": env.list("PROPOSALS_AUTO_APPLY_IMPERIUM", default=["low"]),
+    "sandbox": env.list("PROPOSALS_AUTO_APPLY_SANDBOX", default=[]),
+    "conquest": env.list("PROPOSALS_AUTO_APPLY_CONQUEST", default=[]),
+}
+
 # --- Portfolios and paper trading (apps.portfolio) ---------------------------------------------
 # Every paper fill moves against the trader by this many basis points (capped by a limit price).
 PAPER_SLIPPAGE_BPS = env.float("PAPER_SLIPPAGE_BPS", default=5.0)

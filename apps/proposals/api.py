@@ -2,12 +2,15 @@
 
 Anyone signed in may read and propose; deciding and applying need the reviewer role."""
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import IsReviewer
+from apps.core import services as core_services
+from apps.core.api import JobOutputSerializer
 
 from . import selectors, services
 from .models import Agent, Proposal, Repository
@@ -165,3 +168,32 @@ class AgentsApi(APIView):
                 for r in selectors.agents()
             ]
         )
+
+
+def _accepted(job) -> Response:
+    job.refresh_from_db()
+    url = reverse("api:job-detail", kwargs={"job_id": job.id})
+    return Response({"job": JobOutputSerializer(job).data, "url": url}, status=202, headers={"Location": url})
+
+
+class TestApi(APIView):
+    """Run the repository's tests with this proposal applied (a job; the result lands on the proposal)."""
+
+    @extend_schema(request=None, responses={202: None})
+    def post(self, request, proposal_id: int):
+        proposal = selectors.proposal(proposal_id=proposal_id)
+        if not proposal.repository.test_command.strip():
+            raise serializers.ValidationError({"repository": f"{proposal.repository.name} has no test command."})
+        return _accepted(
+            core_services.enqueue_job(owner=request.user, kind="proposals.sandbox", params={"proposal": proposal.pk})
+        )
+
+
+class AutoApplyApi(APIView):
+    """Apply every pending proposal the policy allows whose tests pass (a job; reviewers only)."""
+
+    permission_classes = [IsReviewer]
+
+    @extend_schema(request=None, responses={202: None})
+    def post(self, request):
+        return _accepted(core_services.enqueue_job(owner=request.user, kind="proposals.auto_apply"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -210,3 +211,50 @@ def _apply(*, proposal: Proposal, reviewer) -> Proposal:
     )
     proposal.refresh_from_db()
     return proposal
+
+
+# --- sandbox and auto-apply ---------------------------------------------------------------------
+
+
+def run_sandbox(*, proposal: Proposal) -> dict:
+    """Run the repository's test command with the proposal applied, in a temporary worktree with a
+    time limit; the result (pass/fail, exit code, output) is stored on the proposal."""
+    repository = proposal.repository
+    if not repository.test_command.strip():
+        raise ValidationError({"repository": f"{repository.name} has no test command to run."})
+    _, content = _new_content(repository, proposal.file_path, proposal.code_before, proposal.code_after)
+    result = gitops.run_tests_with_change(
+        repository.path,
+        base=repository.default_branch,
+        path=proposal.file_path,
+        content=content,
+        command=repository.test_command,
+        timeout=settings.PROPOSALS_SANDBOX_TIMEOUT,
+    ).as_dict()
+    Proposal.objects.filter(pk=proposal.pk).update(test_result=result)
+    return result
+
+
+def auto_apply(*, reviewer) -> list[dict]:
+    """Apply every pending proposal the policy allows (``PROPOSALS_AUTO_APPLY``: agent → risks) whose
+    tests pass in the sandbox; the others are left pending with their test result."""
+    outcomes = []
+    for proposal in Proposal.objects.filter(status=Proposal.Status.PENDING).select_related("repository"):
+        if proposal.risk not in settings.PROPOSALS_AUTO_APPLY.get(proposal.ai_type, ()):
+            continue
+        try:
+            result = run_sandbox(proposal=proposal)
+        except (Conflict, ValidationError) as exc:
+            outcomes.append(
+                {"proposal": proposal.pk, "applied": False, "why": " ".join(getattr(exc, "messages", [str(exc)]))}
+            )
+            continue
+        if not result["passed"]:
+            outcomes.append({"proposal": proposal.pk, "applied": False, "why": "tests failed"})
+            continue
+        decide(
+            proposal=proposal, reviewer=reviewer, accept=True, reason="Auto-applied: allowed by policy, tests passed."
+        )
+        applied = apply(proposal=proposal, reviewer=reviewer)
+        outcomes.append({"proposal": proposal.pk, "applied": True, "commit": applied.commit})
+    return outcomes

@@ -99,3 +99,69 @@ def commit_file(
             git(repo, "worktree", "remove", "--force", str(tree))
             if not committed:  # leave no half-made branch behind
                 git(repo, "branch", "-D", branch)
+
+
+@dataclass(frozen=True)
+class TestRun:
+    passed: bool
+    exit_code: int | None
+    output: str
+    seconds: float
+    timed_out: bool
+    command: str
+
+    def as_dict(self) -> dict:
+        return {
+            "passed": self.passed,
+            "exit_code": self.exit_code,
+            "output": self.output,
+            "seconds": round(self.seconds, 3),
+            "timed_out": self.timed_out,
+            "command": self.command,
+        }
+
+
+def run_tests_with_change(
+    repo, *, base: str, path: str, content: str, command: str, timeout: float, max_output: int = 20_000
+) -> TestRun:
+    """Run ``command`` (split like a shell would, but run without one) in a temporary detached
+    worktree of ``base`` with ``path`` set to ``content``; the worktree is removed afterwards."""
+    import shlex
+    import time
+
+    args = shlex.split(command)
+    with tempfile.TemporaryDirectory(prefix="sandbox-") as folder:
+        tree = Path(folder) / "tree"
+        git(repo, "worktree", "add", "--quiet", "--detach", str(tree), base)
+        try:
+            target = tree / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content)
+            started = time.monotonic()
+            try:
+                done = subprocess.run(  # noqa: S603 - the repository's own test command, no shell
+                    args,
+                    cwd=tree,
+                    capture_output=True,
+                    text=True,
+                    timeout=timeout,
+                    check=False,
+                    env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+                )
+            except subprocess.TimeoutExpired as exc:
+                partial = (exc.stdout or "") + (exc.stderr or "")
+                partial = partial.decode(errors="replace") if isinstance(partial, bytes) else partial
+                return TestRun(
+                    False,
+                    None,
+                    partial[-max_output:] + f"\n[stopped after {timeout:g} s]",
+                    time.monotonic() - started,
+                    True,
+                    command,
+                )
+            except FileNotFoundError:
+                return TestRun(False, None, f"{args[0]}: command not found", 0.0, False, command)
+            output = (done.stdout + done.stderr)[-max_output:]
+            return TestRun(done.returncode == 0, done.returncode, output, time.monotonic() - started, False, command)
+        finally:
+            git(repo, "worktree", "remove", "--force", str(tree))

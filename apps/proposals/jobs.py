@@ -1,0 +1,26 @@
+"""Job kinds of the proposals app."""
+
+from django.core.exceptions import ValidationError
+
+from apps.core.errors import Conflict
+from apps.core.jobs import JobError, register_job
+
+from . import selectors, services
+
+
+@register_job("proposals.sandbox", queue="default")
+def sandbox(job, report):
+    """Run the repository's tests with the proposal applied, in a temporary worktree."""
+    proposal = selectors.proposal(proposal_id=job.params["proposal"])
+    report(10, f"running {proposal.repository.test_command}")
+    try:
+        result = services.run_sandbox(proposal=proposal)
+    except (Conflict, ValidationError) as exc:
+        raise JobError(" ".join(getattr(exc, "messages", [str(getattr(exc, "detail", exc))]))) from exc
+    return {"proposal": proposal.pk, **result}
+
+
+@register_job("proposals.auto_apply", queue="default")
+def auto_apply(job, report):
+    """Apply what the policy allows once its tests pass."""
+    return {"outcomes": services.auto_apply(reviewer=job.owner)}
