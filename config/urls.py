@@ -16,6 +16,7 @@ api_v1 = [
     path("vision/", include("apps.vision.api_urls")),
     path("codegen/", include("apps.codegen.api_urls")),
     path("proposals/", include("apps.proposals.api_urls")),
+    path("guardian/", include("apps.proposals.guardian_urls")),
 ]
 
 urlpatterns = [

@@ -197,3 +197,51 @@ class AutoApplyApi(APIView):
     @extend_schema(request=None, responses={202: None})
     def post(self, request):
         return _accepted(core_services.enqueue_job(owner=request.user, kind="proposals.auto_apply"))
+
+
+class AnalyseInput(serializers.Serializer):
+    file_path = serializers.CharField(max_length=300)
+    code = serializers.CharField(trim_whitespace=False)
+
+
+def suggestion_output(s) -> dict:
+    return {
+        "id": s.id,
+        "file_path": s.file_path,
+        "rule": s.rule,
+        "name": s.name,
+        "severity": s.severity,
+        "confidence": s.confidence,
+        "cwe": s.cwe,
+        "line": s.line,
+        "message": s.message,
+        "fix": {"code_before": s.code_before, "code_after": s.code_after} if s.code_after else None,
+        "proposal": s.proposal_id,
+    }
+
+
+class AnalyseApi(APIView):
+    """Guardian's findings (Bandit and its own rules) on posted Python code, with mechanical fixes."""
+
+    @extend_schema(request=AnalyseInput, responses={200: None})
+    def post(self, request):
+        data = AnalyseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        found = services.analyse(actor=request.user, **data.validated_data)
+        return Response({"findings": [suggestion_output(s) for s in found]})
+
+
+class ApproveInput(serializers.Serializer):
+    repository = serializers.PrimaryKeyRelatedField(queryset=Repository.objects.all())
+
+
+class ApproveSuggestionApi(APIView):
+    @extend_schema(request=ApproveInput, responses={201: ProposalSerializer})
+    def post(self, request, suggestion_id: int):
+        data = ApproveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        suggestion = selectors.suggestion_of(user=request.user, suggestion_id=suggestion_id)
+        proposal = services.approve_suggestion(
+            suggestion=suggestion, repository=data.validated_data["repository"], actor=request.user
+        )
+        return Response(ProposalSerializer(proposal).data, status=201)

@@ -114,3 +114,27 @@ class AgentRecord(models.Model):
     def success_rate(self) -> float | None:
         decided = self.accepted + self.rejected
         return self.accepted / decided if decided else None
+
+
+class Suggestion(models.Model):
+    """A Guardian finding on analysed code; one with a mechanical fix can be approved into a proposal."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file_path = models.CharField(max_length=300)
+    rule = models.CharField(max_length=10)
+    name = models.CharField(max_length=100)
+    severity = models.CharField(max_length=6)
+    confidence = models.CharField(max_length=6)
+    cwe = models.PositiveIntegerField(null=True, blank=True)
+    line = models.PositiveIntegerField()
+    message = models.CharField(max_length=500)
+    code_before = models.TextField(blank=True)
+    code_after = models.TextField(blank=True)
+    proposal = models.ForeignKey(Proposal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["file_path", "line", "rule"]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.file_path}:{self.line}"

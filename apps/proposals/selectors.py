@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import AgentRecord, Proposal, Repository
+from .models import AgentRecord, Proposal, Repository, Suggestion
 
 
 def repositories() -> QuerySet[Repository]:
@@ -29,3 +29,7 @@ def proposal(*, proposal_id) -> Proposal:
 
 def agents() -> list[AgentRecord]:
     return list(AgentRecord.objects.order_by("agent"))
+
+
+def suggestion_of(*, user, suggestion_id) -> Suggestion:
+    return get_object_or_404(Suggestion.objects.filter(created_by=user), pk=suggestion_id)

@@ -19,7 +19,7 @@ from apps.codegen import services as codegen
 from apps.core.errors import Conflict
 
 from .engine import gitops, learning, snippets
-from .models import AgentRecord, Decision, Proposal, Repository
+from .models import AgentRecord, Decision, Proposal, Repository, Suggestion
 
 MAX_FILE_BYTES = 2_000_000
 
@@ -258,3 +258,62 @@ def auto_apply(*, reviewer) -> list[dict]:
         applied = apply(proposal=proposal, reviewer=reviewer)
         outcomes.append({"proposal": proposal.pk, "applied": True, "commit": applied.commit})
     return outcomes
+
+
+# --- Guardian -----------------------------------------------------------------------------------
+
+MAX_ANALYSED_CHARS = 500_000
+
+
+@transaction.atomic
+def analyse(*, actor, file_path: str, code: str) -> list[Suggestion]:
+    """Guardian's findings on posted code, kept as suggestions (those with a fix can become proposals)."""
+    from .engine import guardian
+
+    reason = codegen.unsafe_path_reason(file_path)
+    if reason:
+        raise ValidationError({"file_path": f"{file_path!r}: {reason}."})
+    if not file_path.endswith(".py"):
+        raise ValidationError({"file_path": "Guardian analyses Python files (.py)."})
+    if len(code) > MAX_ANALYSED_CHARS:
+        raise ValidationError({"code": f"{len(code):,} characters; the limit is {MAX_ANALYSED_CHARS:,}."})
+    findings = guardian.scan(code, file_path)
+    return Suggestion.objects.bulk_create(
+        Suggestion(
+            created_by=actor,
+            file_path=file_path,
+            rule=f.rule,
+            name=f.name,
+            severity=f.severity,
+            confidence=f.confidence,
+            cwe=f.cwe,
+            line=f.line,
+            message=f.message[:500],
+            code_before=f.code_before,
+            code_after=f.code_after,
+        )
+        for f in findings
+    )
+
+
+@transaction.atomic
+def approve_suggestion(*, suggestion: Suggestion, repository: Repository, actor) -> Proposal:
+    """Turn a suggestion with a mechanical fix into a Guardian proposal against ``repository``."""
+    suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if not suggestion.code_after:
+        raise ValidationError({"suggestion": f"{suggestion.rule} has no mechanical fix to propose."})
+    if suggestion.proposal_id:
+        raise Conflict(f"Suggestion {suggestion.pk} is proposal #{suggestion.proposal_id} already.", code="proposed")
+    proposal = create_proposal(
+        repository=repository,
+        file_path=suggestion.file_path,
+        code_before=suggestion.code_before,
+        code_after=suggestion.code_after,
+        ai_type="guardian",
+        description=f"{suggestion.rule} {suggestion.name}: {suggestion.message}",
+        risk="low" if suggestion.severity == "low" else "medium",
+        actor=actor,
+    )
+    suggestion.proposal = proposal
+    suggestion.save(update_fields=["proposal"])
+    return proposal

@@ -1,0 +1,96 @@
+"""Guardian on code with known issues: findings by rule and line, fixes, suggestions into proposals."""
+
+import pytest
+
+from apps.proposals.engine import gitops, guardian
+from apps.proposals.models import Proposal
+
+pytestmark = pytest.mark.django_db
+
+KNOWN = """import subprocess
+import requests
+import yaml
+
+
+def fetch(url):
+    return requests.get(url)
+
+
+def load(path):
+    with open(path) as handle:
+        return yaml.load(handle)
+
+
+def listing():
+    return subprocess.run(["ls", "-l"], shell=True, check=True)
+"""
+
+
+def by_rule(findings):
+    return {(f.rule, f.line) for f in findings}
+
+
+def test_findings_by_rule_and_line_with_mechanical_fixes():
+    findings = guardian.scan(KNOWN, "app/io.py")
+    assert {("B404", 1), ("B113", 7), ("B506", 12), ("B602", 16)} <= by_rule(findings)
+    fixes = {f.rule: f.code_after.strip() for f in findings if f.code_after}
+    assert fixes == {
+        "B113": "return requests.get(url, timeout=10)",
+        "B506": "return yaml.safe_load(handle)",
+        "B602": 'return subprocess.run(["ls", "-l"], check=True)',
+    }
+    b602 = next(f for f in findings if f.rule == "B602")
+    assert (b602.severity, b602.cwe) == ("high", 78)
+
+
+def test_own_rules_where_bandit_is_silent():
+    findings = guardian.scan('DEBUG = True\nSECRET_KEY = "dev-only"\n', "config/settings.py")
+    assert {("G101", 1), ("G102", 2)} <= by_rule(findings)
+    assert ("G101", 1) not in by_rule(guardian.scan("DEBUG = True\n", "app/views.py"))  # only in settings
+
+
+def test_analyse_then_approve_a_fix_into_a_proposal(auth_client, repo):
+    (repo / "app").mkdir()
+    (repo / "app" / "io.py").write_text(KNOWN)
+    gitops.git(repo, "add", "app/io.py")
+    gitops.git(repo, "commit", "--quiet", "-m", "io")
+    repository = auth_client.post(
+        "/api/v1/proposals/repositories/", {"name": "r", "path": str(repo)}, format="json"
+    ).json()
+    findings = auth_client.post(
+        "/api/v1/guardian/analyze/", {"file_path": "app/io.py", "code": KNOWN}, format="json"
+    ).json()["findings"]
+    yaml_fix = next(f for f in findings if f["rule"] == "B506")
+    assert yaml_fix["line"] == 12 and yaml_fix["fix"]["code_after"].strip() == "return yaml.safe_load(handle)"
+    approved = auth_client.post(
+        f"/api/v1/guardian/suggestions/{yaml_fix['id']}/approve/", {"repository": repository["id"]}, format="json"
+    )
+    assert approved.status_code == 201, approved.json()
+    proposal = Proposal.objects.get()
+    assert (
+        proposal.ai_type == "guardian"
+        and proposal.file_path == "app/io.py"
+        and "+        return yaml.safe_load(handle)" in proposal.diff
+    )
+    again = auth_client.post(
+        f"/api/v1/guardian/suggestions/{yaml_fix['id']}/approve/", {"repository": repository["id"]}, format="json"
+    )
+    assert again.status_code == 409
+    no_fix = next(f for f in findings if f["rule"] == "B404")
+    refused = auth_client.post(
+        f"/api/v1/guardian/suggestions/{no_fix['id']}/approve/", {"repository": repository["id"]}, format="json"
+    )
+    assert refused.status_code == 400 and "no mechanical fix" in str(refused.json())
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"file_path": "../x.py", "code": "x = 1"}, "file_path"),
+        ({"file_path": "x.js", "code": "x"}, "file_path"),
+        ({"file_path": "x.py"}, "code"),
+    ],
+)
+def test_bad_analyse_requests(auth_client, body, field):
+    response = auth_client.post("/api/v1/guardian/analyze/", body, format="json")
+    assert response.status_code == 400 and field in response.json()["error"]["fields"]
