@@ -245,3 +245,17 @@ class ApproveSuggestionApi(APIView):
             suggestion=suggestion, repository=data.validated_data["repository"], actor=request.user
         )
         return Response(ProposalSerializer(proposal).data, status=201)
+
+
+class LearningStatsApi(APIView):
+    """Acceptance by agent, file type and risk; the most common rejection reasons."""
+
+    @extend_schema(responses={200: None})
+    def get(self, request):
+        return Response(selectors.learning_stats())
+
+
+class AnalyticsOverviewApi(APIView):
+    @extend_schema(responses={200: None})
+    def get(self, request):
+        return Response(selectors.overview())

@@ -150,6 +150,13 @@ def test_decisions_move_the_agent_records(auth_client, reviewer, repo_id):
     assert record.learning_score == pytest.approx(0.544)
     (agent,) = auth_client.get(f"{API}agents/").json()
     assert agent["success_rate"] == pytest.approx(2 / 3)
+    stats = auth_client.get(f"{API}learning/stats/").json()
+    assert stats["by_agent"] == [{"agent": "guardian", "decided": 3, "accepted": 2, "acceptance": pytest.approx(2 / 3)}]
+    assert {r["risk"]: r["acceptance"] for r in stats["by_risk"]} == {"high": 1.0, "low": 0.5}
+    assert stats["by_file_type"][0]["file_type"] == "py"
+    assert stats["top_rejection_reasons"] == [{"reason": "Not needed", "count": 1}]
+    overview = auth_client.get(f"{API}analytics/overview/").json()
+    assert overview["total"] == 3 and overview["by_status"] == {"accepted": 2, "rejected": 1}
 
 
 def test_listing_filters_and_pages(auth_client, repo_id):
