@@ -4,6 +4,8 @@ The official SDK, configured from settings: key, optional gateway URL, timeout, 
 backs off on 429, 5xx and ``overloaded``). Without a key, a 503 that says how to configure one.
 """
 
+from contextlib import contextmanager
+
 from django.conf import settings
 
 from .errors import ServiceUnavailable
@@ -20,3 +22,18 @@ def client(*, purpose: str = "This feature", code: str = "generation_unavailable
         timeout=settings.ANTHROPIC_TIMEOUT,
         max_retries=settings.ANTHROPIC_MAX_RETRIES,
     )
+
+
+@contextmanager
+def failures_as_503(*, code: str):
+    """The SDK's failures (after its own retries) as a 503 that says what happened."""
+    import anthropic
+
+    try:
+        yield
+    except anthropic.APIStatusError as exc:
+        raise ServiceUnavailable(
+            f"Claude could not answer (HTTP {exc.status_code}, after retries); try again later.", code=code
+        ) from exc
+    except anthropic.APIConnectionError as exc:
+        raise ServiceUnavailable("Claude could not be reached; try again later.", code=code) from exc

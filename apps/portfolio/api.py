@@ -342,9 +342,11 @@ class RangeQuery(serializers.Serializer):
         return attrs
 
 
-class PerformanceApi(PortfolioScoped):
-    """Daily value, TWR and XIRR for ``start``–``end`` against a benchmark (``?benchmark=`` or the
-    portfolio's own)."""
+class RangeReadApi(PortfolioScoped):
+    """A read over ``start``–``end`` against a benchmark (``?benchmark=``, else the portfolio's own,
+    else the market's default index)."""
+
+    read = None  # the selector: (portfolio, start, end, benchmark) → dict
 
     @extend_schema(parameters=[RangeQuery], responses={200: None})
     def get(self, request, portfolio_id: int):
@@ -352,7 +354,7 @@ class PerformanceApi(PortfolioScoped):
         q = RangeQuery(data=request.query_params)
         q.is_valid(raise_exception=True)
         benchmark = selectors.resolve_benchmark(portfolio, q.validated_data.get("benchmark"))
-        body = selectors.performance(
+        body = self.read(
             portfolio=portfolio,
             start=q.validated_data.get("start"),
             end=q.validated_data.get("end"),
@@ -361,22 +363,16 @@ class PerformanceApi(PortfolioScoped):
         return Response(plain(body))
 
 
-class AnalyticsApi(PortfolioScoped):
+class PerformanceApi(RangeReadApi):
+    """Daily value, TWR and XIRR over the range, the benchmark's return beside them."""
+
+    read = staticmethod(selectors.performance)
+
+
+class AnalyticsApi(RangeReadApi):
     """Volatility, Sharpe, Sortino, drawdown, VaR and beta of the TWR curve, with definitions."""
 
-    @extend_schema(parameters=[RangeQuery], responses={200: None})
-    def get(self, request, portfolio_id: int):
-        portfolio = self.portfolio()
-        q = RangeQuery(data=request.query_params)
-        q.is_valid(raise_exception=True)
-        benchmark = selectors.resolve_benchmark(portfolio, q.validated_data.get("benchmark"))
-        body = selectors.analytics(
-            portfolio=portfolio,
-            start=q.validated_data.get("start"),
-            end=q.validated_data.get("end"),
-            benchmark=benchmark,
-        )
-        return Response(plain(body))
+    read = staticmethod(selectors.analytics)
 
 
 class AllocationApi(PortfolioScoped):

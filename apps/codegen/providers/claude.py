@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from apps.core import claude
-from apps.core.errors import ServiceUnavailable
 
 SYSTEM = """You are the code generator of a developer platform. You write production-quality code.
 
@@ -40,26 +39,29 @@ class Answer:
     cache_read_tokens: int
 
 
-def ask(*, prompt: str, max_tokens: int, model: str | None = None, effort: str | None = None) -> Answer:
+def _request(*, prompt: str, max_tokens: int, model: str | None, effort: str | None) -> dict:
+    """The Messages API arguments every code-generation call shares (the cached system prompt)."""
     import anthropic
 
-    try:
-        message = claude.client(purpose="Code generation", code="codegen_unavailable").messages.create(
-            model=model or settings.ANTHROPIC_MODEL,
-            max_tokens=max_tokens,
-            output_config={"effort": effort} if effort else anthropic.NOT_GIVEN,
-            system=[{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],
-            messages=[{"role": "user", "content": prompt}],
-        )
-    except anthropic.APIStatusError as exc:
-        raise ServiceUnavailable(
-            f"Claude could not answer (HTTP {exc.status_code}, after retries); try again later.", code="codegen_failed"
-        ) from exc
-    except anthropic.APIConnectionError as exc:
-        raise ServiceUnavailable("Claude could not be reached; try again later.", code="codegen_failed") from exc
+    return {
+        "model": model or settings.ANTHROPIC_MODEL,
+        "max_tokens": max_tokens,
+        "output_config": {"effort": effort} if effort else anthropic.NOT_GIVEN,
+        "system": [{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],
+        "messages": [{"role": "user", "content": prompt}],
+    }
+
+
+def _client():
+    return claude.client(purpose="Code generation", code="codegen_unavailable")
+
+
+def _answer(message, text: str | None = None) -> Answer:
     usage = message.usage
+    if text is None:
+        text = "".join(block.text for block in message.content if getattr(block, "type", "") == "text")
     return Answer(
-        text="".join(block.text for block in message.content if getattr(block, "type", "") == "text"),
+        text=text,
         model=message.model,
         stop_reason=message.stop_reason,
         input_tokens=usage.input_tokens or 0,
@@ -69,49 +71,30 @@ def ask(*, prompt: str, max_tokens: int, model: str | None = None, effort: str |
     )
 
 
+def ask(*, prompt: str, max_tokens: int, model: str | None = None, effort: str | None = None) -> Answer:
+    with claude.failures_as_503(code="codegen_failed"):
+        message = _client().messages.create(
+            **_request(prompt=prompt, max_tokens=max_tokens, model=model, effort=effort)
+        )
+    return _answer(message)
+
+
 class Streamed:
     """A streamed answer: iterate for the text as it arrives; ``answer`` is set once it is complete.
     Closing the iteration early (the client went away) closes the upstream HTTP request."""
 
     def __init__(self, *, prompt: str, max_tokens: int, model: str | None = None, effort: str | None = None):
-        self.prompt, self.max_tokens, self.model, self.effort = prompt, max_tokens, model, effort
+        self.arguments = _request(prompt=prompt, max_tokens=max_tokens, model=model, effort=effort)
         self.answer: Answer | None = None
         self.text = ""
-        self.model_used = model or settings.ANTHROPIC_MODEL
 
     def __iter__(self):
-        import anthropic
-
-        manager = claude.client(purpose="Code generation", code="codegen_unavailable").messages.stream(
-            model=self.model or settings.ANTHROPIC_MODEL,
-            max_tokens=self.max_tokens,
-            output_config={"effort": self.effort} if self.effort else anthropic.NOT_GIVEN,
-            system=[{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],
-            messages=[{"role": "user", "content": self.prompt}],
-        )
-        try:
-            with manager as stream:
-                for piece in stream.text_stream:
-                    self.text += piece
-                    yield piece
-                message = stream.get_final_message()
-        except anthropic.APIStatusError as exc:
-            raise ServiceUnavailable(
-                f"Claude could not answer (HTTP {exc.status_code}, after retries); try again later.",
-                code="codegen_failed",
-            ) from exc
-        except anthropic.APIConnectionError as exc:
-            raise ServiceUnavailable("Claude could not be reached; try again later.", code="codegen_failed") from exc
-        usage = message.usage
-        self.answer = Answer(
-            text=self.text,
-            model=message.model,
-            stop_reason=message.stop_reason,
-            input_tokens=usage.input_tokens or 0,
-            output_tokens=usage.output_tokens or 0,
-            cache_write_tokens=getattr(usage, "cache_creation_input_tokens", 0) or 0,
-            cache_read_tokens=getattr(usage, "cache_read_input_tokens", 0) or 0,
-        )
+        with claude.failures_as_503(code="codegen_failed"), _client().messages.stream(**self.arguments) as stream:
+            for piece in stream.text_stream:
+                self.text += piece
+                yield piece
+            message = stream.get_final_message()
+        self.answer = _answer(message, self.text)
 
 
 WRITE_FILES = {
@@ -138,32 +121,10 @@ WRITE_FILES = {
 def ask_for_files(*, prompt: str, max_tokens: int) -> tuple[Answer, dict]:
     """A project through the ``write_files`` tool (the model must call it): the answer, and the tool's
     input (``{"summary", "files": [{"path", "content"}]}``)."""
-    import anthropic
-
-    try:
-        message = claude.client(purpose="Code generation", code="codegen_unavailable").messages.create(
-            model=settings.ANTHROPIC_MODEL,
-            max_tokens=max_tokens,
-            system=[{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],
-            tools=[WRITE_FILES],
-            tool_choice={"type": "tool", "name": "write_files"},
-            messages=[{"role": "user", "content": prompt}],
+    arguments = _request(prompt=prompt, max_tokens=max_tokens, model=None, effort=None)
+    with claude.failures_as_503(code="codegen_failed"):
+        message = _client().messages.create(
+            **arguments, tools=[WRITE_FILES], tool_choice={"type": "tool", "name": "write_files"}
         )
-    except anthropic.APIStatusError as exc:
-        raise ServiceUnavailable(
-            f"Claude could not answer (HTTP {exc.status_code}, after retries); try again later.", code="codegen_failed"
-        ) from exc
-    except anthropic.APIConnectionError as exc:
-        raise ServiceUnavailable("Claude could not be reached; try again later.", code="codegen_failed") from exc
-    usage = message.usage
     call = next((b for b in message.content if getattr(b, "type", "") == "tool_use" and b.name == "write_files"), None)
-    answer = Answer(
-        text="".join(b.text for b in message.content if getattr(b, "type", "") == "text"),
-        model=message.model,
-        stop_reason=message.stop_reason,
-        input_tokens=usage.input_tokens or 0,
-        output_tokens=usage.output_tokens or 0,
-        cache_write_tokens=getattr(usage, "cache_creation_input_tokens", 0) or 0,
-        cache_read_tokens=getattr(usage, "cache_read_input_tokens", 0) or 0,
-    )
-    return answer, (call.input if call is not None else {})
+    return _answer(message), (call.input if call is not None else {})

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from apps.core import claude
-from apps.core.errors import ServiceUnavailable
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ def client():
 def generate(*, prompt: str, system: str = "", max_tokens: int, effort: str | None = None) -> Generation:
     import anthropic
 
-    try:
+    with claude.failures_as_503(code="generation_failed"):
         message = client().messages.create(
             model=settings.ANTHROPIC_MODEL,
             max_tokens=max_tokens,
@@ -33,11 +32,6 @@ def generate(*, prompt: str, system: str = "", max_tokens: int, effort: str | No
             output_config={"effort": effort} if effort else anthropic.NOT_GIVEN,
             messages=[{"role": "user", "content": prompt}],
         )
-    except (anthropic.APIConnectionError, anthropic.APIStatusError) as exc:
-        status = getattr(exc, "status_code", None)
-        raise ServiceUnavailable(
-            f"Claude could not answer ({status or 'no connection'}); try again later.", code="generation_failed"
-        ) from exc
     text = "".join(block.text for block in message.content if getattr(block, "type", "") == "text")
     return Generation(
         text=text,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import cv2
@@ -42,8 +43,10 @@ class Inspected:
     needs_rewrite: bool  # it carries metadata or an orientation: store re-encoded pixels instead
 
 
-def inspect(data: bytes, *, max_pixels: int) -> Inspected:
-    """Check an upload without keeping its pixels; raise ``ImageRejected`` saying why not."""
+@contextmanager
+def _opened(data: bytes, *, max_pixels: int):
+    """The upload opened by Pillow once its format and pixel count are acceptable (read from the
+    header); any decoding problem inside the block becomes ``ImageRejected``."""
     if not data:
         raise ImageRejected("The file is empty.")
     with warnings.catch_warnings():
@@ -59,17 +62,24 @@ def inspect(data: bytes, *, max_pixels: int) -> Inspected:
                         f"The image is {width}×{height} = {width * height:,} pixels; the limit is {max_pixels:,}.",
                         status=413,
                     )
-                orientation = probe.getexif().get(0x0112, 1)
-                metadata = bool(METADATA_KEYS & set(probe.info)) or bool(getattr(probe, "text", None))
-                if fmt == "JPEG":
-                    probe.draft(probe.mode, (max(1, width // 8), max(1, height // 8)))
-                probe.load()
+                yield probe
         except ImageRejected:
             raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
             raise ImageRejected(f"The image is too large to decode safely ({exc}).", status=413) from exc
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise ImageRejected("The file is not a readable JPEG, PNG or WebP image.") from exc
+
+
+def inspect(data: bytes, *, max_pixels: int) -> Inspected:
+    """Check an upload without keeping its pixels; raise ``ImageRejected`` saying why not."""
+    with _opened(data, max_pixels=max_pixels) as probe:
+        fmt, (width, height) = probe.format, probe.size
+        orientation = probe.getexif().get(0x0112, 1)
+        metadata = bool(METADATA_KEYS & set(probe.info)) or bool(getattr(probe, "text", None))
+        if fmt == "JPEG":
+            probe.draft(probe.mode, (max(1, width // 8), max(1, height // 8)))
+        probe.load()
     if orientation in (5, 6, 7, 8):
         width, height = height, width
     return Inspected(fmt, width, height, needs_rewrite=metadata or orientation not in (None, 1))
@@ -86,29 +96,10 @@ class Decoded:
 
 def decode(data: bytes, *, max_pixels: int) -> Decoded:
     """Decode an upload into BGR pixels, or raise ``ImageRejected`` saying why."""
-    if not data:
-        raise ImageRejected("The file is empty.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(io.BytesIO(data)) as probe:
-                fmt = probe.format
-                width, height = probe.size
-                if fmt not in FORMATS:
-                    raise ImageRejected(f"{fmt or 'This'} images are not accepted; send JPEG, PNG or WebP.")
-                if width * height > max_pixels:
-                    raise ImageRejected(
-                        f"The image is {width}×{height} = {width * height:,} pixels; the limit is {max_pixels:,}.",
-                        status=413,
-                    )
-                image = ImageOps.exif_transpose(probe)  # loads every pixel; a truncated file fails here
-                image.load()
-        except ImageRejected:
-            raise
-        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-            raise ImageRejected(f"The image is too large to decode safely ({exc}).", status=413) from exc
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise ImageRejected("The file is not a readable JPEG, PNG or WebP image.") from exc
+    with _opened(data, max_pixels=max_pixels) as probe:
+        fmt = probe.format
+        image = ImageOps.exif_transpose(probe)  # loads every pixel; a truncated file fails here
+        image.load()
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
     wanted = "RGBA" if has_alpha else "RGB"
     rgb = np.asarray(image if image.mode == wanted else image.convert(wanted))
