@@ -120,6 +120,7 @@
     link.dataset.generation = g.id;
     link.textContent = g.kind + " · " + g.language;
     item.appendChild(link);
+    $("history").querySelectorAll("li:not(:has(a))").forEach((empty) => empty.remove());  // "Nothing yet."
     $("history").prepend(item);
   }
 

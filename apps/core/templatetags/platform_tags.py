@@ -17,7 +17,7 @@ def pretty_json(value) -> str:
 def bs_widget(field):
     """Render a bound form field's widget with Bootstrap classes (and ``is-invalid`` on error)."""
     input_type = getattr(field.field.widget, "input_type", "")
-    css = "form-check-input" if input_type == "checkbox" else "form-control"
+    css = {"checkbox": "form-check-input", "select": "form-select"}.get(input_type, "form-control")
     if field.errors:
         css += " is-invalid"
     attrs = {"class": css}
