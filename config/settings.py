@@ -321,6 +321,21 @@ PROPOSALS_AUTO_APPLY = {
     "sandbox": env.list("PROPOSALS_AUTO_APPLY_SANDBOX", default=[]),
     "conquest": env.list("PROPOSALS_AUTO_APPLY_CONQUEST", default=[]),
 }
+# Agents run by the beat schedule over every registered repository, and how often (hours).
+PROPOSALS_AGENT_SCHEDULE = env.list("PROPOSALS_AGENT_SCHEDULE", default=[])
+PROPOSALS_AGENT_INTERVAL_HOURS = env.float("PROPOSALS_AGENT_INTERVAL_HOURS", default=24.0)
+# An agent run looks at no more files than this, and proposes no more changes than this.
+PROPOSALS_AGENT_MAX_FILES = env.int("PROPOSALS_AGENT_MAX_FILES", default=2000)
+PROPOSALS_AGENT_MAX_PROPOSALS = env.int("PROPOSALS_AGENT_MAX_PROPOSALS", default=50)
+# Imperium's ruff rules (optimisation and modernisation) and whether it proposes fixes ruff calls
+# unsafe (those are medium risk, so auto-apply's default policy leaves them to a person).
+PROPOSALS_IMPERIUM_RULES = env.list("PROPOSALS_IMPERIUM_RULES", default=["C4", "PERF", "UP", "SIM", "PIE", "F401"])
+PROPOSALS_IMPERIUM_UNSAFE_FIXES = env.bool("PROPOSALS_IMPERIUM_UNSAFE_FIXES", default=True)
+if PROPOSALS_AGENT_SCHEDULE:
+    CELERY_BEAT_SCHEDULE["proposals-agents"] = {
+        "task": "apps.proposals.tasks.run_scheduled_agents",
+        "schedule": timedelta(hours=PROPOSALS_AGENT_INTERVAL_HOURS),
+    }
 
 # --- Portfolios and paper trading (apps.portfolio) ---------------------------------------------
 # Every paper fill moves against the trader by this many basis points (capped by a limit price).

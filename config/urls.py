@@ -17,6 +17,8 @@ api_v1 = [
     path("codegen/", include("apps.codegen.api_urls")),
     path("proposals/", include("apps.proposals.api_urls")),
     path("guardian/", include("apps.proposals.guardian_urls")),
+    path("imperium/", include("apps.proposals.imperium_urls")),
+    path("conquest/", include("apps.proposals.conquest_urls")),
 ]
 
 urlpatterns = [

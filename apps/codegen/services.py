@@ -429,6 +429,12 @@ def project_zip(*, generation: Generation) -> bytes:
     return buffer.getvalue()
 
 
+def language_for_path(path: str) -> str | None:
+    """The slug of the language a file is written in, judged by its extension (None: not known)."""
+    suffix = "." + path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
+    return next((lang.slug for lang in languages.LANGUAGES.values() if suffix in lang.extensions), None)
+
+
 def unsafe_path_reason(path) -> str | None:
     """Why a generated file path may not be written (outside the tree, absolute, …), or None."""
     return paths.problem(path)

@@ -1,14 +1,18 @@
-"""REST API of the proposals app (``/api/v1/proposals/``): repositories, proposals, decisions, apply.
+"""REST API of the proposals app: ``/api/v1/proposals/`` (repositories, proposals, decisions, apply,
+agents, learning, analytics, debug) and the agents' own routes ``/api/v1/guardian/``,
+``/api/v1/imperium/`` and ``/api/v1/conquest/``.
 
-Anyone signed in may read and propose; deciding and applying need the reviewer role."""
+Anyone signed in may read, propose and run agents; deciding and applying need the reviewer role;
+``debug`` is for administrators."""
 
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import IsReviewer
+from apps.accounts.permissions import IsAdminRole, IsReviewer
 from apps.core import services as core_services
 from apps.core.api import JobOutputSerializer
 
@@ -49,6 +53,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "file_path",
             "code_before",
             "code_after",
+            "more_files",
             "description",
             "risk",
             "status",
@@ -63,6 +68,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "applied_at",
             "apply_error",
             "test_result",
+            "run",
             "created_at",
         ]
 
@@ -80,21 +86,27 @@ class ProposalInput(serializers.Serializer):
     risk = serializers.ChoiceField(choices=Proposal.Risk.choices, default="medium")
 
 
-class ProposalsApi(APIView):
-    """Proposals, newest first (``ai_type``, ``status``, ``limit``, ``skip``); POST creates one."""
+class ProposalFilters(serializers.Serializer):
+    ai_type = serializers.ChoiceField(choices=Agent.choices, required=False)
+    status = serializers.ChoiceField(choices=Proposal.Status.choices, required=False)
+    risk = serializers.ChoiceField(choices=Proposal.Risk.choices, required=False)
+    repository = serializers.IntegerField(required=False, min_value=1)
+    q = serializers.CharField(required=False, max_length=200)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+    skip = serializers.IntegerField(required=False, min_value=0, default=0)
 
-    @extend_schema(
-        parameters=[OpenApiParameter(n, str) for n in ("ai_type", "status", "limit", "skip")], responses={200: None}
-    )
+
+class ProposalsApi(APIView):
+    """Proposals, newest first (``ai_type``, ``status``, ``risk``, ``repository``, ``q``, ``limit``,
+    ``skip``); POST creates one."""
+
+    @extend_schema(parameters=[ProposalFilters], responses={200: None})
     def get(self, request):
-        try:
-            limit = min(200, max(1, int(request.query_params.get("limit", 50))))
-            skip = max(0, int(request.query_params.get("skip", 0)))
-        except ValueError:
-            raise serializers.ValidationError({"limit": "limit and skip are whole numbers."}) from None
-        rows = selectors.proposals(
-            ai_type=request.query_params.get("ai_type") or None, status=request.query_params.get("status") or None
-        )
+        filters = ProposalFilters(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        given = dict(filters.validated_data)
+        limit, skip = given.pop("limit"), given.pop("skip")
+        rows = selectors.proposals(**given)
         return Response(
             {"count": rows.count(), "results": ProposalSerializer(rows[skip : skip + limit], many=True).data}
         )
@@ -151,29 +163,106 @@ class ApplyApi(APIView):
         return Response(ProposalSerializer(proposal).data)
 
 
-class AgentsApi(APIView):
-    @extend_schema(responses={200: None})
-    def get(self, request):
-        return Response(
-            [
-                {
-                    "agent": r.agent,
-                    "xp": r.xp,
-                    "level": r.level,
-                    "accepted": r.accepted,
-                    "rejected": r.rejected,
-                    "success_rate": r.success_rate,
-                    "learning_score": r.learning_score,
-                }
-                for r in selectors.agents()
-            ]
-        )
-
-
-def _accepted(job) -> Response:
+def _accepted(job, **extra) -> Response:
     job.refresh_from_db()
     url = reverse("api:job-detail", kwargs={"job_id": job.id})
-    return Response({"job": JobOutputSerializer(job).data, "url": url}, status=202, headers={"Location": url})
+    return Response({"job": JobOutputSerializer(job).data, "url": url, **extra}, status=202, headers={"Location": url})
+
+
+def _agent(agent: str) -> str:
+    if agent not in Agent.values:
+        raise Http404(f"No agent called {agent!r}; the agents are {', '.join(Agent.values)}.")
+    return agent
+
+
+class AgentsApi(APIView):
+    """Every agent's status: standing (XP, level, success rate, learning score), pending proposals,
+    whether it is running or scheduled, its auto-apply policy and its latest run."""
+
+    @extend_schema(responses={200: None})
+    def get(self, request):
+        return Response(selectors.agents())
+
+
+class AgentApi(APIView):
+    @extend_schema(responses={200: None}, operation_id="agent_status")
+    def get(self, request, agent: str):
+        return Response(selectors.agent_status(_agent(agent)))
+
+
+class AgentMetricsApi(APIView):
+    """One agent measured: proposals by status and risk, time to decision, runs, learning curve."""
+
+    @extend_schema(responses={200: None})
+    def get(self, request, agent: str):
+        return Response(selectors.agent_metrics(_agent(agent)))
+
+
+class RunInput(serializers.Serializer):
+    repository = serializers.PrimaryKeyRelatedField(queryset=Repository.objects.all())
+    paths = serializers.ListField(child=serializers.CharField(max_length=300), required=False, max_length=100)
+    deep = serializers.BooleanField(required=False, default=False)
+    deep_files = serializers.ListField(child=serializers.CharField(max_length=300), required=False, max_length=5)
+    goal = serializers.ChoiceField(choices=["performance", "readability"], required=False, default="performance")
+    proposals = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=200)
+    blueprint = serializers.CharField(required=False, max_length=50)
+    params = serializers.DictField(required=False)
+    files = serializers.ListField(child=serializers.DictField(), required=False, max_length=20)
+    description = serializers.CharField(required=False, max_length=500)
+
+
+def _start(request, agent: str) -> Response:
+    data = RunInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    params = dict(data.validated_data)
+    repository = params.pop("repository")
+    run = services.start_run(agent=agent, repository=repository, params=params, actor=request.user)
+    return _accepted(run.job, run=run.pk, run_url=reverse("api:proposals:run", kwargs={"run_id": run.pk}))
+
+
+class AgentRunApi(APIView):
+    """Run an agent now over a repository: a job with progress; the run keeps the log. Parameters:
+    ``paths`` (Guardian, Imperium), ``deep``/``deep_files``/``goal`` (Imperium with Claude),
+    ``proposals`` (Sandbox), ``blueprint``/``params`` or ``files`` (Conquest)."""
+
+    @extend_schema(request=RunInput, responses={202: None})
+    def post(self, request, agent: str):
+        return _start(request, _agent(agent))
+
+
+class RunsApi(APIView):
+    """Agent runs, newest first (``agent``, ``repository``, ``limit``)."""
+
+    @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("agent", "repository", "limit")])
+    def get(self, request):
+        agent = request.query_params.get("agent") or None
+        if agent:
+            _agent(agent)
+        repository = request.query_params.get("repository") or None
+        if repository and not repository.isdigit():
+            raise serializers.ValidationError({"repository": "A repository id."})
+        limit = request.query_params.get("limit", "50")
+        if not limit.isdigit() or not 1 <= int(limit) <= 200:
+            raise serializers.ValidationError({"limit": "A whole number from 1 to 200."})
+        rows = selectors.runs(agent=agent, repository=repository)[: int(limit)]
+        return Response([selectors.run_summary(r) for r in rows])
+
+
+class RunApi(APIView):
+    """One run with its log, its suggestions (Guardian) and the proposals it made."""
+
+    @extend_schema(responses={200: None}, operation_id="agent_run_detail")
+    def get(self, request, run_id: int):
+        run = selectors.run(run_id=run_id)
+        return Response(
+            {
+                **selectors.run_summary(run),
+                "params": run.params,
+                "log": run.log,
+                "proposals": list(run.proposals.values_list("pk", flat=True)),
+                "suggestions": [suggestion_output(s) for s in selectors.suggestions(run=run)[:500]],
+            }
+        )
 
 
 class TestApi(APIView):
@@ -232,7 +321,7 @@ class AnalyseApi(APIView):
 
 
 class ApproveInput(serializers.Serializer):
-    repository = serializers.PrimaryKeyRelatedField(queryset=Repository.objects.all())
+    repository = serializers.PrimaryKeyRelatedField(queryset=Repository.objects.all(), required=False)
 
 
 class ApproveSuggestionApi(APIView):
@@ -242,7 +331,7 @@ class ApproveSuggestionApi(APIView):
         data.is_valid(raise_exception=True)
         suggestion = selectors.suggestion_of(user=request.user, suggestion_id=suggestion_id)
         proposal = services.approve_suggestion(
-            suggestion=suggestion, repository=data.validated_data["repository"], actor=request.user
+            suggestion=suggestion, repository=data.validated_data.get("repository"), actor=request.user
         )
         return Response(ProposalSerializer(proposal).data, status=201)
 
@@ -259,3 +348,100 @@ class AnalyticsOverviewApi(APIView):
     @extend_schema(responses={200: None})
     def get(self, request):
         return Response(selectors.overview())
+
+
+class LearningInsightsApi(APIView):
+    """What the decisions say, in words with the figures behind them: trends, weak spots, policy hints."""
+
+    @extend_schema(parameters=[OpenApiParameter("minimum", int)], responses={200: None})
+    def get(self, request):
+        minimum = request.query_params.get("minimum", "5")
+        if not minimum.isdigit() or not 1 <= int(minimum) <= 1000:
+            raise serializers.ValidationError({"minimum": "A whole number from 1 to 1000."})
+        return Response(selectors.learning_insights(minimum=int(minimum)))
+
+
+class AnalyticsProposalsApi(APIView):
+    """Proposals over the last ``days`` (default 30): per day, by repository, decision time, apply failures."""
+
+    @extend_schema(parameters=[OpenApiParameter("days", int)], responses={200: None})
+    def get(self, request):
+        days = request.query_params.get("days", "30")
+        if not days.isdigit() or not 1 <= int(days) <= 366:
+            raise serializers.ValidationError({"days": "A whole number of days from 1 to 366."})
+        return Response(selectors.proposal_analytics(days=int(days)))
+
+
+class AnalyticsAgentsApi(APIView):
+    @extend_schema(responses={200: None})
+    def get(self, request):
+        return Response(selectors.agent_analytics())
+
+
+class DebugApi(APIView):
+    """Administrators only: proposal statistics, policy, recent decisions, runs and failures."""
+
+    permission_classes = [IsAdminRole]
+
+    @extend_schema(responses={200: None})
+    def get(self, request):
+        return Response(selectors.debug_report())
+
+
+class GuardianScanApi(APIView):
+    """Scan a repository's Python files (a Guardian run)."""
+
+    @extend_schema(request=RunInput, responses={202: None})
+    def post(self, request):
+        return _start(request, Agent.GUARDIAN)
+
+
+class OptimiseInput(serializers.Serializer):
+    file_path = serializers.CharField(max_length=300)
+    code = serializers.CharField(trim_whitespace=False)
+
+
+class ImperiumOptimiseApi(APIView):
+    """Ruff's optimisation fixes for posted Python code: the fixed code, the diff and each change."""
+
+    @extend_schema(request=OptimiseInput, responses={200: None})
+    def post(self, request):
+        data = OptimiseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.optimise_posted(**data.validated_data))
+
+
+class ImperiumRunApi(APIView):
+    """Run Imperium over a repository (ruff's fixes; with ``deep``, Claude on ``deep_files``)."""
+
+    @extend_schema(request=RunInput, responses={202: None})
+    def post(self, request):
+        return _start(request, Agent.IMPERIUM)
+
+
+class BlueprintsApi(APIView):
+    @extend_schema(responses={200: None})
+    def get(self, request):
+        return Response(services.blueprints())
+
+
+class ScaffoldInput(serializers.Serializer):
+    repository = serializers.PrimaryKeyRelatedField(queryset=Repository.objects.all())
+    blueprint = serializers.CharField(required=False, max_length=50)
+    params = serializers.DictField(required=False)
+    files = serializers.ListField(child=serializers.DictField(), required=False, max_length=20)
+    description = serializers.CharField(required=False, max_length=500)
+
+
+class ScaffoldApi(APIView):
+    """A new app or feature from codegen templates, as one multi-file Conquest proposal (rendered
+    offline, at once): a ``blueprint`` with ``params``, or ``files`` as ``[{path, template, params}]``."""
+
+    @extend_schema(request=ScaffoldInput, responses={201: ProposalSerializer})
+    def post(self, request):
+        data = ScaffoldInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = dict(data.validated_data)
+        repository = params.pop("repository")
+        proposal = services.scaffold(repository=repository, params=params, actor=request.user)
+        return Response(ProposalSerializer(proposal).data, status=201)

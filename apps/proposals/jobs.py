@@ -6,6 +6,7 @@ from apps.core.errors import Conflict
 from apps.core.jobs import JobError, register_job
 
 from . import selectors, services
+from .models import AgentRun
 
 
 @register_job("proposals.sandbox", queue="default")
@@ -24,3 +25,13 @@ def sandbox(job, report):
 def auto_apply(job, report):
     """Apply what the policy allows once its tests pass."""
     return {"outcomes": services.auto_apply(reviewer=job.owner)}
+
+
+@register_job("proposals.agent", queue="analysis")
+def agent(job, report):
+    """One agent run (Guardian, Imperium, Sandbox or Conquest); its log is on the run."""
+    run = selectors.run(run_id=job.params["run"])
+    try:
+        return services.execute(run, report)
+    except services.AGENT_FAILURES as exc:
+        raise JobError(AgentRun.objects.get(pk=run.pk).error) from exc

@@ -30,8 +30,50 @@ class Repository(models.Model):
         return self.name
 
 
+class AgentRun(models.Model):
+    """One run of an agent over a repository (on demand, as a job, or on the beat schedule), with
+    its progress log and what it produced."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "On demand"
+        SCHEDULE = "schedule", "Beat schedule"
+
+    agent = models.CharField(max_length=10, choices=Agent.choices, db_index=True)
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="runs")
+    trigger = models.CharField(max_length=8, choices=Trigger.choices, default=Trigger.MANUAL)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    job = models.ForeignKey("core.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    log = models.TextField(blank=True)
+    files_scanned = models.PositiveIntegerField(default=0)
+    findings = models.PositiveIntegerField(default=0)
+    proposals_created = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.agent} run {self.pk} on {self.repository_id} ({self.status})"
+
+    @property
+    def seconds(self) -> float | None:
+        return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
+
+
 class Proposal(models.Model):
-    """A change to one file: replace ``code_before`` (empty: a new file) with ``code_after``."""
+    """A change to one file: replace ``code_before`` (empty: a new file) with ``code_after``; a
+    multi-file proposal (Conquest's scaffolds) adds new files in ``more_files``."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -50,7 +92,11 @@ class Proposal(models.Model):
     file_path = models.CharField(max_length=300)
     code_before = models.TextField(blank=True)
     code_after = models.TextField()
+    more_files = models.JSONField(
+        default=list, blank=True, help_text='Further new files of the same change: [{"path", "content"}].'
+    )
     description = models.TextField()
+    run = models.ForeignKey(AgentRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals")
     risk = models.CharField(max_length=6, choices=Risk.choices, default=Risk.MEDIUM)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
     diff = models.TextField(blank=True)
@@ -76,6 +122,10 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.ai_type} {self.file_path} ({self.status})"
+
+    @property
+    def paths(self) -> list[str]:
+        return [self.file_path, *(f["path"] for f in self.more_files)]
 
 
 class Decision(models.Model):
@@ -119,7 +169,13 @@ class AgentRecord(models.Model):
 class Suggestion(models.Model):
     """A Guardian finding on analysed code; one with a mechanical fix can be approved into a proposal."""
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, null=True, blank=True, related_name="suggestions"
+    )
+    run = models.ForeignKey(AgentRun, on_delete=models.CASCADE, null=True, blank=True, related_name="suggestions")
     file_path = models.CharField(max_length=300)
     rule = models.CharField(max_length=10)
     name = models.CharField(max_length=100)

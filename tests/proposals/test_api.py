@@ -148,8 +148,15 @@ def test_decisions_move_the_agent_records(auth_client, reviewer, repo_id):
     # XP: +15 (high) +10 −3 = 22; score: 0.5 → 0.6 → 0.68 → 0.544.
     assert (record.xp, record.level, record.accepted, record.rejected) == (22, 1, 2, 1)
     assert record.learning_score == pytest.approx(0.544)
-    (agent,) = auth_client.get(f"{API}agents/").json()
-    assert agent["success_rate"] == pytest.approx(2 / 3)
+    agents = {a["agent"]: a for a in auth_client.get(f"{API}agents/").json()}
+    assert set(agents) == {"imperium", "guardian", "sandbox", "conquest"}
+    assert agents["guardian"]["success_rate"] == pytest.approx(2 / 3) and agents["guardian"]["xp"] == 22
+    assert agents["imperium"]["success_rate"] is None and agents["imperium"]["level"] == 1
+    metrics = auth_client.get(f"{API}agents/guardian/metrics/").json()
+    assert metrics["proposals"]["by_status"] == {"accepted": 2, "rejected": 1}
+    assert [round(p["learning_score"], 3) for p in metrics["learning_curve"]] == [0.6, 0.68, 0.544]
+    assert metrics["mean_hours_to_decision"] >= 0
+    assert auth_client.get(f"{API}agents/nobody/metrics/").status_code == 404
     stats = auth_client.get(f"{API}learning/stats/").json()
     assert stats["by_agent"] == [{"agent": "guardian", "decided": 3, "accepted": 2, "acceptance": pytest.approx(2 / 3)}]
     assert {r["risk"]: r["acceptance"] for r in stats["by_risk"]} == {"high": 1.0, "low": 0.5}
@@ -164,7 +171,9 @@ def test_listing_filters_and_pages(auth_client, repo_id):
         propose(auth_client, repo_id, description=f"c{n}", ai_type="imperium" if n else "guardian")
     body = auth_client.get(API, {"ai_type": "imperium", "limit": 1, "skip": 1}).json()
     assert body["count"] == 2 and [p["description"] for p in body["results"]] == ["c1"]
-    assert auth_client.get(API, {"limit": "many"}).status_code == 400
+    assert auth_client.get(API, {"limit": "many"}).json()["error"]["fields"].keys() == {"limit"}
+    assert auth_client.get(API, {"status": "maybe"}).status_code == 400
+    assert auth_client.get(API, {"q": "c2"}).json()["count"] == 1
 
 
 def test_the_admin_review_tool(client, repo, repo_id, auth_client):

@@ -28,12 +28,14 @@ def test_replace_and_closest_lines():
 def test_commit_on_a_new_branch_leaves_the_checked_out_tree_alone(repo):
     assert gitops.is_repository(repo) and not gitops.is_repository(repo.parent)
     base = gitops.head(repo, "main")
-    sha = gitops.commit_file(
+    sha = gitops.commit_files(
         repo,
         base="main",
         branch="proposal-1",
-        path="app.py",
-        content=SOURCE.replace("os.system(cmd)", "subprocess.run(cmd, check=True)"),
+        changes={
+            "app.py": SOURCE.replace("os.system(cmd)", "subprocess.run(cmd, check=True)"),
+            "pkg/new.py": "NEW = 1\n",
+        },
         message="Guardian: replace os.system",
         author=gitops.Person("Guardian agent", "guardian@agents.local"),
         committer=gitops.Person("Rita Reviewer", "rita@example.com"),
@@ -45,21 +47,37 @@ def test_commit_on_a_new_branch_leaves_the_checked_out_tree_alone(repo):
     assert log == "Guardian agent <guardian@agents.local>|Rita Reviewer <rita@example.com>|Guardian: replace os.system"
     assert gitops.head(repo, "proposal-1") == sha
     assert b"subprocess.run" in gitops.read(repo, "proposal-1", "app.py")
+    assert gitops.read(repo, "proposal-1", "pkg/new.py") == b"NEW = 1\n"
+    assert gitops.files(repo, "proposal-1", suffix=".py") == ["app.py", "pkg/new.py"]
     assert gitops.read(repo, "main", "nope.py") is None
     assert len(gitops.git(repo, "worktree", "list").splitlines()) == 1  # the temporary worktree is gone
 
 
 def test_a_failed_commit_leaves_no_branch(repo):
     with pytest.raises(gitops.GitError):
-        gitops.commit_file(
+        gitops.commit_files(
             repo,
             base="main",
             branch="proposal-2",
-            path="app.py",
-            content=SOURCE,  # no change: nothing to commit
+            changes={"app.py": SOURCE},  # no change: nothing to commit
             message="noop",
             author=gitops.Person("A", "a@x"),
             committer=gitops.Person("B", "b@x"),
         )
     assert not gitops.branch_exists(repo, "proposal-2")
     assert len(gitops.git(repo, "worktree", "list").splitlines()) == 1
+
+
+def test_an_existing_branch_is_never_replaced_or_deleted(repo):
+    gitops.git(repo, "branch", "taken")
+    with pytest.raises(gitops.GitError, match="exists already"):
+        gitops.commit_files(
+            repo,
+            base="main",
+            branch="taken",
+            changes={"app.py": SOURCE + "# more\n"},
+            message="x",
+            author=gitops.Person("A", "a@x"),
+            committer=gitops.Person("B", "b@x"),
+        )
+    assert gitops.branch_exists(repo, "taken")

@@ -5,8 +5,12 @@ removed afterwards. Author and committer are set per commit."""
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,27 +69,49 @@ def read(repo, ref: str, path: str) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def commit_file(
+def files(repo, ref: str, *, suffix: str = "") -> list[str]:
+    """Paths of the files in ``ref`` (ending in ``suffix``), sorted."""
+    names = git(repo, "ls-tree", "-r", "--name-only", "-z", ref).split("\0")
+    return sorted(name for name in names if name and name.endswith(suffix))
+
+
+@contextmanager
+def worktree(repo, base: str, *, branch: str | None = None) -> Iterator[Path]:
+    """A temporary worktree of ``base`` (on a new ``branch``, else detached), removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="proposal-") as folder:
+        tree = Path(folder) / "tree"
+        git(repo, "worktree", "add", "--quiet", *(["-b", branch] if branch else ["--detach"]), str(tree), base)
+        try:
+            yield tree
+        finally:
+            git(repo, "worktree", "remove", "--force", str(tree))
+
+
+def write(tree: Path, changes: dict[str, str]) -> None:
+    for path, content in changes.items():
+        target = tree / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+
+
+def commit_files(
     repo,
     *,
     base: str,
     branch: str,
-    path: str,
-    content: str,
+    changes: dict[str, str],
     message: str,
     author: Person,
     committer: Person,
 ) -> str:
-    """Create ``branch`` from ``base`` with ``path`` set to ``content`` in one commit; returns its sha."""
-    with tempfile.TemporaryDirectory(prefix="proposal-") as folder:
-        tree = Path(folder) / "tree"
-        git(repo, "worktree", "add", "--quiet", "-b", branch, str(tree), base)
-        committed = False
-        try:
-            target = tree / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content)
-            git(tree, "add", "--", path)
+    """Create ``branch`` from ``base`` with each path set to its content in one commit; returns its sha."""
+    if branch_exists(repo, branch):
+        raise GitError(f"A branch called {branch} exists already.")
+    committed = False
+    try:
+        with worktree(repo, base, branch=branch) as tree:
+            write(tree, changes)
+            git(tree, "add", "--", *changes)
             env = {
                 "GIT_AUTHOR_NAME": author.name,
                 "GIT_AUTHOR_EMAIL": author.email,
@@ -95,10 +121,9 @@ def commit_file(
             git(tree, "commit", "--quiet", "--no-verify", "-m", message, env=env)
             committed = True
             return git(tree, "rev-parse", "HEAD").strip()
-        finally:
-            git(repo, "worktree", "remove", "--force", str(tree))
-            if not committed:  # leave no half-made branch behind
-                git(repo, "branch", "-D", branch)
+    finally:
+        if not committed and branch_exists(repo, branch):  # leave no half-made branch behind
+            git(repo, "branch", "-D", branch)
 
 
 @dataclass(frozen=True)
@@ -122,46 +147,36 @@ class TestRun:
 
 
 def run_tests_with_change(
-    repo, *, base: str, path: str, content: str, command: str, timeout: float, max_output: int = 20_000
+    repo, *, base: str, changes: dict[str, str], command: str, timeout: float, max_output: int = 20_000
 ) -> TestRun:
     """Run ``command`` (split like a shell would, but run without one) in a temporary detached
-    worktree of ``base`` with ``path`` set to ``content``; the worktree is removed afterwards."""
-    import shlex
-    import time
-
+    worktree of ``base`` with each changed path set to its content; the worktree is removed afterwards."""
     args = shlex.split(command)
-    with tempfile.TemporaryDirectory(prefix="sandbox-") as folder:
-        tree = Path(folder) / "tree"
-        git(repo, "worktree", "add", "--quiet", "--detach", str(tree), base)
+    with worktree(repo, base) as tree:
+        write(tree, changes)
+        started = time.monotonic()
         try:
-            target = tree / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content)
-            started = time.monotonic()
-            try:
-                done = subprocess.run(  # noqa: S603 - the repository's own test command, no shell
-                    args,
-                    cwd=tree,
-                    capture_output=True,
-                    text=True,
-                    timeout=timeout,
-                    check=False,
-                    env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-                )
-            except subprocess.TimeoutExpired as exc:
-                partial = (exc.stdout or "") + (exc.stderr or "")
-                partial = partial.decode(errors="replace") if isinstance(partial, bytes) else partial
-                return TestRun(
-                    False,
-                    None,
-                    partial[-max_output:] + f"\n[stopped after {timeout:g} s]",
-                    time.monotonic() - started,
-                    True,
-                    command,
-                )
-            except FileNotFoundError:
-                return TestRun(False, None, f"{args[0]}: command not found", 0.0, False, command)
-            output = (done.stdout + done.stderr)[-max_output:]
-            return TestRun(done.returncode == 0, done.returncode, output, time.monotonic() - started, False, command)
-        finally:
-            git(repo, "worktree", "remove", "--force", str(tree))
+            done = subprocess.run(  # noqa: S603 - the repository's own test command, no shell
+                args,
+                cwd=tree,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            )
+        except subprocess.TimeoutExpired as exc:
+            partial = (exc.stdout or "") + (exc.stderr or "")
+            partial = partial.decode(errors="replace") if isinstance(partial, bytes) else partial
+            return TestRun(
+                False,
+                None,
+                partial[-max_output:] + f"\n[stopped after {timeout:g} s]",
+                time.monotonic() - started,
+                True,
+                command,
+            )
+        except FileNotFoundError:
+            return TestRun(False, None, f"{args[0]}: command not found", 0.0, False, command)
+        output = (done.stdout + done.stderr)[-max_output:]
+        return TestRun(done.returncode == 0, done.returncode, output, time.monotonic() - started, False, command)

@@ -13,16 +13,17 @@ Mechanical fixes (each a ``code_before``/``code_after`` pair on one line):
 from __future__ import annotations
 
 import ast
-import os
 import re
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 SEVERITY = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high"}
 
 
 @dataclass
 class Finding:
+    path: str
     rule: str
     name: str
     severity: str
@@ -35,6 +36,7 @@ class Finding:
 
     def as_dict(self) -> dict:
         return {
+            "path": self.path,
             "rule": self.rule,
             "name": self.name,
             "severity": self.severity,
@@ -46,19 +48,16 @@ class Finding:
         }
 
 
-def bandit(code: str) -> list[Finding]:
+def bandit(root: Path, paths: list[str]) -> list[Finding]:
+    """Bandit's findings on ``paths`` (relative to ``root``), with its default profile."""
     from bandit.core import config, manager
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "snippet.py")
-        with open(path, "w") as handle:
-            handle.write(code)
-        run = manager.BanditManager(config.BanditConfig(), "file", quiet=True)
-        run.discover_files([path])
-        run.run_tests()
-        issues = run.get_issue_list()
+    run = manager.BanditManager(config.BanditConfig(), "file", quiet=True)
+    run.discover_files([str(root / path) for path in paths])
+    run.run_tests()
     return [
         Finding(
+            path=str(Path(i.fname).relative_to(root)),
             rule=i.test_id,
             name=i.test,
             severity=SEVERITY.get(str(i.severity), "low"),
@@ -67,7 +66,7 @@ def bandit(code: str) -> list[Finding]:
             line=i.lineno,
             message=i.text,
         )
-        for i in issues
+        for i in run.get_issue_list()
     ]
 
 
@@ -85,12 +84,20 @@ def own_rules(code: str, file_path: str) -> list[Finding]:
         if settings_module and name == "DEBUG" and isinstance(value, ast.Constant) and value.value is True:
             found.append(
                 Finding(
-                    "G101", "debug_enabled", "medium", "high", 489, node.lineno, "DEBUG = True in a settings module."
+                    file_path,
+                    "G101",
+                    "debug_enabled",
+                    "medium",
+                    "high",
+                    489,
+                    node.lineno,
+                    "DEBUG = True in a settings module.",
                 )
             )
         if name == "SECRET_KEY" and isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value:
             found.append(
                 Finding(
+                    file_path,
                     "G102",
                     "hardcoded_secret_key",
                     "high",
@@ -124,11 +131,29 @@ def fix_for(finding: Finding, line: str) -> tuple[str, str] | None:
     return line, fixed
 
 
-def scan(code: str, file_path: str = "snippet.py") -> list[Finding]:
-    """Every finding, ordered by line, with its mechanical fix where there is one."""
-    findings = bandit(code) + own_rules(code, file_path)
-    lines = code.split("\n")
+def _with_fixes(findings: list[Finding], texts: dict[str, str]) -> list[Finding]:
     for finding in findings:
+        lines = texts[finding.path].split("\n")
         if 1 <= finding.line <= len(lines) and (pair := fix_for(finding, lines[finding.line - 1])):
             finding.code_before, finding.code_after = pair[0] + "\n", pair[1] + "\n"
-    return sorted(findings, key=lambda f: (f.line, f.rule))
+    return sorted(findings, key=lambda f: (f.path, f.line, f.rule))
+
+
+def scan(code: str, file_path: str = "snippet.py") -> list[Finding]:
+    """Every finding on posted code, ordered by line, with its mechanical fix where there is one."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        target = root / file_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(code)
+        findings = bandit(root, [file_path])
+    return _with_fixes(findings + own_rules(code, file_path), {file_path: code})
+
+
+def scan_tree(root: Path, paths: list[str]) -> list[Finding]:
+    """Every finding in the Python files ``paths`` under ``root`` (a worktree)."""
+    texts = {path: (root / path).read_text(errors="replace") for path in paths}
+    findings = bandit(root, paths) if paths else []
+    for path, text in texts.items():
+        findings += own_rules(text, path)
+    return _with_fixes(findings, texts)

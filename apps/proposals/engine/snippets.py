@@ -70,3 +70,37 @@ def closest_lines(text: str, snippet: str, *, context: int = 2) -> dict:
         "lines": lines[first:last],
         "similarity": round(best_ratio, 3),
     }
+
+
+@dataclass(frozen=True)
+class Hunk:
+    code_before: str
+    code_after: str
+    first_line: int  # 1-based lines of ``code_before`` in the old text
+    last_line: int
+
+
+def hunks(before: str, after: str, *, context: int = 1, merge_within: int = 2) -> list[Hunk]:
+    """The changes from ``before`` to ``after`` as self-contained snippet pairs a proposal can carry:
+    nearby changes are merged, and each ``code_before`` is widened by context lines until it occurs
+    exactly once in ``before`` (so applying it cannot land in the wrong place)."""
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    groups: list[list[int]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if groups and i1 - groups[-1][1] <= merge_within:
+            groups[-1][1], groups[-1][3] = i2, j2
+        else:
+            groups.append([i1, i2, j1, j2])
+    found = []
+    for i1, i2, j1, j2 in groups:
+        pad = context
+        while True:
+            lo, hi = max(0, i1 - pad), min(len(old), i2 + pad)
+            snippet = "".join(old[lo:hi])
+            if (snippet.strip() and before.count(snippet) == 1) or (lo == 0 and hi == len(old)):
+                break
+            pad += 1
+        found.append(Hunk(snippet, "".join(new[j1 - (i1 - lo) : j2 + (hi - i2)]), lo + 1, hi))
+    return found

@@ -18,8 +18,8 @@ from django.utils import timezone
 from apps.codegen import services as codegen
 from apps.core.errors import Conflict
 
-from .engine import gitops, learning, snippets
-from .models import AgentRecord, Decision, Proposal, Repository, Suggestion
+from ..engine import gitops, learning, snippets
+from ..models import AgentRecord, AgentRun, Decision, Proposal, Repository, Suggestion
 
 MAX_FILE_BYTES = 2_000_000
 
@@ -39,7 +39,7 @@ def register_repository(
     )
 
 
-def _text_at_head(repository: Repository, file_path: str) -> str | None:
+def text_at_head(repository: Repository, file_path: str) -> str | None:
     data = gitops.read(repository.path, repository.default_branch, file_path)
     if data is None:
         return None
@@ -55,7 +55,7 @@ def _text_at_head(repository: Repository, file_path: str) -> str | None:
 
 def _new_content(repository: Repository, file_path: str, code_before: str, code_after: str) -> tuple[str, str]:
     """(current text, text after the change), or a 409 showing the closest lines."""
-    current = _text_at_head(repository, file_path)
+    current = text_at_head(repository, file_path)
     if not code_before:
         if current is not None:
             raise ValidationError({"file_path": f"{file_path} exists; give code_before to change it."})
@@ -74,6 +74,44 @@ def _new_content(repository: Repository, file_path: str, code_before: str, code_
     return current, replaced[0]
 
 
+def _more_files(repository: Repository, more_files: list[dict], taken: set[str]) -> dict[str, str]:
+    """The further new files of a multi-file proposal, each at a safe path that is free at the head."""
+    found = {}
+    for i, item in enumerate(more_files):
+        path = item["path"]
+        reason = codegen.unsafe_path_reason(path)
+        if reason:
+            raise ValidationError({f"more_files[{i}].path": f"{path!r}: {reason}."})
+        if path in taken or path in found:
+            raise ValidationError({f"more_files[{i}].path": f"{path} is named twice."})
+        if text_at_head(repository, path) is not None:
+            raise Conflict(
+                f"{path} exists on {repository.default_branch} already; a scaffold only adds files.",
+                code="file_exists",
+            )
+        found[path] = item["content"]
+    return found
+
+
+def planned_changes(
+    repository: Repository, file_path: str, code_before: str, code_after: str, more_files: list[dict] = ()
+) -> dict[str, tuple[str, str]]:
+    """path → (text at the head, text after the change) for every file the change touches; a 409 or a
+    400 naming the field when it no longer fits the branch head."""
+    changes = {file_path: _new_content(repository, file_path, code_before, code_after)}
+    changes.update((path, ("", content)) for path, content in _more_files(repository, more_files, {file_path}).items())
+    return changes
+
+
+def _contents(proposal: Proposal) -> dict[str, str]:
+    return {
+        path: after
+        for path, (_, after) in planned_changes(
+            proposal.repository, proposal.file_path, proposal.code_before, proposal.code_after, proposal.more_files
+        ).items()
+    }
+
+
 def create_proposal(
     *,
     repository: Repository,
@@ -83,35 +121,59 @@ def create_proposal(
     ai_type: str,
     description: str,
     risk: str = "medium",
+    more_files: list[dict] | None = None,
+    run: AgentRun | None = None,
     actor=None,
 ) -> Proposal:
-    """Record a proposal after checking its path and that its snippet is in the file at the head."""
+    """Record a proposal after checking its paths and that its snippet is in the file at the head."""
     reason = codegen.unsafe_path_reason(file_path)
     if reason:
         raise ValidationError({"file_path": f"{file_path!r}: {reason}."})
     if code_before == code_after:
         raise ValidationError({"code_after": "The change changes nothing."})
-    current, after = _new_content(repository, file_path, code_before, code_after)
+    changes = planned_changes(repository, file_path, code_before, code_after, more_files or [])
     return Proposal.objects.create(
         repository=repository,
         file_path=file_path,
         code_before=code_before,
         code_after=code_after,
+        more_files=more_files or [],
         ai_type=ai_type,
         description=description,
         risk=risk,
+        run=run,
         created_by=actor,
-        diff=codegen.unified_diff(current, after, name=file_path),
+        diff="".join(
+            _diff(path, before, after, new=not code_before or path != file_path)
+            for path, (before, after) in changes.items()
+        ),
         base_commit=gitops.head(repository.path, repository.default_branch),
     )
 
 
+def _diff(path: str, before: str, after: str, *, new: bool) -> str:
+    """The unified diff of one file; a new file's is against /dev/null, even when it is empty."""
+    diff = codegen.unified_diff(before, after, name=path)
+    if not new:
+        return diff
+    return diff.replace(f"--- a/{path}\n", "--- /dev/null\n", 1) if diff else f"--- /dev/null\n+++ b/{path}\n"
+
+
+def proposed_before(*, repository: Repository, file_path: str, code_before: str, code_after: str) -> Proposal | None:
+    """The same change proposed earlier (whatever became of it): agents do not propose it again, and
+    in particular not after a reviewer turned it down."""
+    return Proposal.objects.filter(
+        repository=repository, file_path=file_path, code_before=code_before, code_after=code_after
+    ).first()
+
+
 def is_stale(proposal: Proposal) -> bool:
-    """A pending proposal whose snippet is no longer in the file at the branch head."""
+    """A pending proposal whose snippet is no longer in the file at the branch head (or one of whose
+    new files exists there now)."""
     if proposal.status != Proposal.Status.PENDING:
         return False
     try:
-        _new_content(proposal.repository, proposal.file_path, proposal.code_before, proposal.code_after)
+        _contents(proposal)
     except (Conflict, ValidationError):
         return True
     return False
@@ -190,17 +252,16 @@ def _apply(*, proposal: Proposal, reviewer) -> Proposal:
             f"Only accepted proposals can be applied; #{proposal.pk} is {proposal.status}.", code="not_accepted"
         )
     try:
-        _, content = _new_content(repository, proposal.file_path, proposal.code_before, proposal.code_after)
+        changes = _contents(proposal)
     except (Conflict, ValidationError) as exc:
         raise _CannotApply(exc) from exc
     branch = branch_name(proposal)
     agent = dict(Proposal._meta.get_field("ai_type").choices)[proposal.ai_type].split(" ")[0]
-    commit = gitops.commit_file(
+    commit = gitops.commit_files(
         repository.path,
         base=repository.default_branch,
         branch=branch,
-        path=proposal.file_path,
-        content=content,
+        changes=changes,
         message=f"{agent}: {proposal.description.splitlines()[0][:72]}\n\nProposal #{proposal.pk}, accepted by "
         f"{reviewer.email}.\n{proposal.reason}".strip(),
         author=gitops.Person(f"{agent} agent", f"{proposal.ai_type}@agents.ai-platform.local"),
@@ -222,12 +283,10 @@ def run_sandbox(*, proposal: Proposal) -> dict:
     repository = proposal.repository
     if not repository.test_command.strip():
         raise ValidationError({"repository": f"{repository.name} has no test command to run."})
-    _, content = _new_content(repository, proposal.file_path, proposal.code_before, proposal.code_after)
     result = gitops.run_tests_with_change(
         repository.path,
         base=repository.default_branch,
-        path=proposal.file_path,
-        content=content,
+        changes=_contents(proposal),
         command=repository.test_command,
         timeout=settings.PROPOSALS_SANDBOX_TIMEOUT,
     ).as_dict()
@@ -268,7 +327,7 @@ MAX_ANALYSED_CHARS = 500_000
 @transaction.atomic
 def analyse(*, actor, file_path: str, code: str) -> list[Suggestion]:
     """Guardian's findings on posted code, kept as suggestions (those with a fix can become proposals)."""
-    from .engine import guardian
+    from ..engine import guardian
 
     reason = codegen.unsafe_path_reason(file_path)
     if reason:
@@ -297,9 +356,13 @@ def analyse(*, actor, file_path: str, code: str) -> list[Suggestion]:
 
 
 @transaction.atomic
-def approve_suggestion(*, suggestion: Suggestion, repository: Repository, actor) -> Proposal:
-    """Turn a suggestion with a mechanical fix into a Guardian proposal against ``repository``."""
+def approve_suggestion(*, suggestion: Suggestion, repository: Repository | None = None, actor) -> Proposal:
+    """Turn a suggestion with a mechanical fix into a Guardian proposal against ``repository`` (by
+    default the one it was found in)."""
     suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    repository = repository or suggestion.repository
+    if repository is None:
+        raise ValidationError({"repository": "Name the repository to propose the fix against."})
     if not suggestion.code_after:
         raise ValidationError({"suggestion": f"{suggestion.rule} has no mechanical fix to propose."})
     if suggestion.proposal_id:

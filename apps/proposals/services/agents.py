@@ -1,0 +1,439 @@
+"""The agents: each run works over a repository's default branch in a temporary worktree, logs
+what it does on its ``AgentRun`` and turns what it finds into proposals for people to review.
+
+- Guardian scans the Python files with Bandit and its own rules; every finding is kept as a
+  suggestion and each mechanical fix becomes a proposal.
+- Imperium proposes ruff's fixes for the optimisation rules (offline), and with ``deep`` asks
+  Claude, through the codegen service, to optimise the files named in ``deep_files``.
+- Sandbox runs the repository's tests for pending proposals that have no test result yet.
+- Conquest scaffolds a new app or feature from codegen templates as one multi-file proposal.
+
+A change proposed before (whatever became of it, in particular a rejection) is not proposed
+again. Runs start on demand (a job on the queue, with progress) or from the beat schedule.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+from rest_framework.exceptions import APIException
+
+from apps.codegen import services as codegen
+from apps.core import services as core_services
+from apps.core.errors import Conflict
+
+from ..engine import conquest, gitops, guardian, imperium, snippets
+from ..models import Agent, AgentRun, Proposal, Repository, Suggestion
+from . import proposals as proposal_services
+
+logger = logging.getLogger(__name__)
+Report = Callable[[int, str], None]
+MAX_DEEP_FILES = 5
+MAX_SCAFFOLD_FILES = 20
+# Failures a run reports in words (anything else is logged and shown as an internal error).
+EXPECTED = (ValidationError, Conflict, gitops.GitError, imperium.RuffError, APIException)
+
+
+# --- starting runs ------------------------------------------------------------------------------
+
+
+def _paths_param(params: dict) -> list[str]:
+    prefixes = params.get("paths", [])
+    if not isinstance(prefixes, list) or not all(isinstance(p, str) for p in prefixes):
+        raise ValidationError({"paths": "A list of folder or file paths inside the repository."})
+    for prefix in prefixes:
+        if reason := codegen.unsafe_path_reason(prefix.rstrip("/") or "."):
+            raise ValidationError({"paths": f"{prefix!r}: {reason}."})
+    return prefixes
+
+
+def check_params(agent: str, repository: Repository, params: dict, *, actor) -> dict:
+    """The run's parameters, checked before anything is queued (a 400 naming the field)."""
+    if agent not in Agent.values:
+        raise ValidationError({"agent": f"Unknown agent {agent!r}; choose one of {', '.join(Agent.values)}."})
+    params = dict(params or {})
+    if agent in (Agent.GUARDIAN, Agent.IMPERIUM):
+        params["paths"] = _paths_param(params)
+    if agent == Agent.IMPERIUM and params.get("deep"):
+        files = params.get("deep_files") or []
+        if not isinstance(files, list) or not files or len(files) > MAX_DEEP_FILES:
+            raise ValidationError({"deep_files": f"Name 1–{MAX_DEEP_FILES} files for Claude to optimise."})
+        for path in files:
+            if not isinstance(path, str) or codegen.language_for_path(path) is None:
+                raise ValidationError({"deep_files": f"{path!r} is not a source file codegen knows."})
+        if actor is None:
+            raise ValidationError({"deep": "A deep run is started by a person (it counts against their quota)."})
+        codegen.claude_configured()
+        codegen.check_quota(actor)
+    if agent == Agent.SANDBOX:
+        if not repository.test_command.strip():
+            raise ValidationError({"repository": f"{repository.name} has no test command to run."})
+        ids = params.get("proposals", [])
+        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+            raise ValidationError({"proposals": "A list of proposal ids."})
+    if agent == Agent.CONQUEST:
+        scaffold_files(params)  # raises on a bad blueprint, template or parameters
+    return params
+
+
+def start_run(*, agent: str, repository: Repository, params: dict | None = None, actor) -> AgentRun:
+    """Check the parameters and queue the run as a job (its id is on the run)."""
+    params = check_params(agent, repository, params or {}, actor=actor)
+    with transaction.atomic():
+        run = AgentRun.objects.create(agent=agent, repository=repository, params=params, started_by=actor)
+        run.job = core_services.enqueue_job(owner=actor, kind="proposals.agent", params={"run": run.pk})
+        run.save(update_fields=["job"])
+    return run
+
+
+def run_scheduled() -> list[int]:
+    """The beat's entry: run each agent in ``PROPOSALS_AGENT_SCHEDULE`` over every repository, unless
+    the same run is still going. Returns the runs' ids."""
+    done = []
+    for repository in Repository.objects.all():
+        for agent in settings.PROPOSALS_AGENT_SCHEDULE:
+            if agent == Agent.SANDBOX and not repository.test_command.strip():
+                continue
+            busy = AgentRun.objects.filter(
+                agent=agent,
+                repository=repository,
+                status=AgentRun.Status.RUNNING,
+                started_at__gt=timezone.now() - settings.JOB_STALL_TIMEOUT,
+            )
+            if busy.exists():
+                continue
+            run = AgentRun.objects.create(agent=agent, repository=repository, trigger=AgentRun.Trigger.SCHEDULE)
+            try:
+                execute(run)
+            except Exception:
+                logger.exception("Scheduled %s run %s failed", agent, run.pk)
+            done.append(run.pk)
+    return done
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+def log(run: AgentRun, line: str) -> None:
+    stamp = timezone.now().strftime("%H:%M:%S")
+    AgentRun.objects.filter(pk=run.pk).update(log=Concat(F("log"), Value(f"{stamp} {line}\n")))
+
+
+def execute(run: AgentRun, report: Report | None = None) -> dict:
+    """Run the agent; the outcome (counts, log, status) is kept on the run whatever happens."""
+
+    def progress(percent: int, message: str) -> None:
+        log(run, message)
+        if report:
+            report(percent, message)
+
+    worker = {
+        Agent.GUARDIAN: _guardian,
+        Agent.IMPERIUM: _imperium,
+        Agent.SANDBOX: _sandbox,
+        Agent.CONQUEST: _conquest,
+    }[run.agent]
+    progress(1, f"{run.get_agent_display()} on {run.repository.name} ({run.repository.default_branch})")
+    try:
+        counts = worker(run, progress)
+    except Exception as exc:
+        message = " ".join(getattr(exc, "messages", [str(getattr(exc, "detail", exc))]))
+        if not isinstance(exc, EXPECTED):
+            message = f"Internal error (run {run.pk})."
+            logger.exception("Agent run %s crashed", run.pk)
+        log(run, f"failed: {message}")
+        AgentRun.objects.filter(pk=run.pk).update(
+            status=AgentRun.Status.FAILED, error=message, finished_at=timezone.now()
+        )
+        raise
+    AgentRun.objects.filter(pk=run.pk).update(status=AgentRun.Status.SUCCEEDED, finished_at=timezone.now(), **counts)
+    progress(100, "done: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
+    return {"run": run.pk, **counts}
+
+
+def _python_files(run: AgentRun) -> list[str]:
+    repository = run.repository
+    prefixes = run.params.get("paths") or []
+    found = [
+        path
+        for path in gitops.files(repository.path, repository.default_branch, suffix=".py")
+        if not prefixes or any(path == p or path.startswith(p.rstrip("/") + "/") for p in prefixes)
+    ]
+    if len(found) > settings.PROPOSALS_AGENT_MAX_FILES:
+        raise ValidationError(
+            {
+                "paths": f"{len(found):,} Python files; the limit is "
+                f"{settings.PROPOSALS_AGENT_MAX_FILES:,}. Narrow paths."
+            }
+        )
+    return found
+
+
+def _propose(
+    run: AgentRun, *, file_path: str, code_before: str, code_after: str, description: str, risk: str, actor=None
+) -> Proposal | None:
+    """One proposal from an agent's change, unless it was proposed before or the run's cap is reached."""
+    if Proposal.objects.filter(run=run).count() >= settings.PROPOSALS_AGENT_MAX_PROPOSALS:
+        log(run, f"not proposing for {file_path}: this run made {settings.PROPOSALS_AGENT_MAX_PROPOSALS} already")
+        return None
+    earlier = proposal_services.proposed_before(
+        repository=run.repository, file_path=file_path, code_before=code_before, code_after=code_after
+    )
+    if earlier:
+        log(run, f"skipped {file_path}: proposed before as #{earlier.pk} ({earlier.status})")
+        return None
+    try:
+        proposal = proposal_services.create_proposal(
+            repository=run.repository,
+            file_path=file_path,
+            code_before=code_before,
+            code_after=code_after,
+            ai_type=run.agent,
+            description=description,
+            risk=risk,
+            run=run,
+            actor=actor,
+        )
+    except (ValidationError, Conflict) as exc:
+        log(run, f"could not propose for {file_path}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+        return None
+    log(run, f"proposed #{proposal.pk} ({risk}) for {file_path}")
+    return proposal
+
+
+def _guardian(run: AgentRun, progress: Report) -> dict:
+    repository = run.repository
+    paths = _python_files(run)
+    progress(10, f"scanning {len(paths)} Python files with Bandit and Guardian's rules")
+    with gitops.worktree(repository.path, repository.default_branch) as tree:
+        findings = guardian.scan_tree(tree, paths)
+    progress(70, f"{len(findings)} findings")
+    suggestions = Suggestion.objects.bulk_create(
+        Suggestion(
+            repository=repository,
+            run=run,
+            created_by=run.started_by,
+            file_path=f.path,
+            rule=f.rule,
+            name=f.name,
+            severity=f.severity,
+            confidence=f.confidence,
+            cwe=f.cwe,
+            line=f.line,
+            message=f.message[:500],
+            code_before=f.code_before,
+            code_after=f.code_after,
+        )
+        for f in findings
+    )
+    created = 0
+    for suggestion in suggestions:
+        if not suggestion.code_after:
+            continue
+        proposal = _propose(
+            run,
+            file_path=suggestion.file_path,
+            code_before=suggestion.code_before,
+            code_after=suggestion.code_after,
+            description=f"{suggestion.rule} {suggestion.name}: {suggestion.message} (line {suggestion.line})",
+            risk="low" if suggestion.severity == "low" else "medium",
+            actor=run.started_by,
+        )
+        if proposal:
+            created += 1
+            Suggestion.objects.filter(pk=suggestion.pk).update(proposal=proposal)
+    return {"files_scanned": len(paths), "findings": len(findings), "proposals_created": created}
+
+
+def _imperium(run: AgentRun, progress: Report) -> dict:
+    repository = run.repository
+    paths = _python_files(run)
+    progress(10, f"running ruff's fixable rules ({', '.join(settings.PROPOSALS_IMPERIUM_RULES)}) on {len(paths)} files")
+    with gitops.worktree(repository.path, repository.default_branch) as tree:
+        changes = imperium.optimise_tree(
+            tree, paths, rules=settings.PROPOSALS_IMPERIUM_RULES, unsafe=settings.PROPOSALS_IMPERIUM_UNSAFE_FIXES
+        )
+    progress(50, f"{len(changes)} changes from ruff")
+    created = sum(
+        _propose(
+            run,
+            file_path=c.path,
+            code_before=c.hunk.code_before,
+            code_after=c.hunk.code_after,
+            description=c.describe(),
+            risk=c.risk,
+            actor=run.started_by,
+        )
+        is not None
+        for c in changes
+    )
+    findings = sum(len(c.violations) for c in changes)
+    if run.params.get("deep"):
+        deep = _imperium_deep(run, progress)
+        created += deep
+    return {"files_scanned": len(paths), "findings": findings, "proposals_created": created}
+
+
+def _imperium_deep(run: AgentRun, progress: Report) -> int:
+    repository, created = run.repository, 0
+    goal = run.params.get("goal", "performance")
+    for i, path in enumerate(run.params["deep_files"]):
+        progress(60 + 30 * i // len(run.params["deep_files"]), f"asking Claude to optimise {path} ({goal})")
+        text = proposal_services.text_at_head(repository, path)
+        if text is None:
+            log(run, f"{path} is not on {repository.default_branch}; skipped")
+            continue
+        generation = codegen.improve_code(
+            owner=run.started_by, code=text, language=codegen.language_for_path(path), goal=goal
+        )
+        if not generation.syntax.get("ok", True):
+            log(run, f"Claude's version of {path} does not parse ({generation.syntax.get('error')}); not proposed")
+            continue
+        improved = (
+            generation.code if generation.code.endswith("\n") or not text.endswith("\n") else generation.code + "\n"
+        )
+        for hunk in snippets.hunks(text, improved):
+            created += None is not _propose(
+                run,
+                file_path=path,
+                code_before=hunk.code_before,
+                code_after=hunk.code_after,
+                description=f"Imperium (Claude, {goal}) in {path}, lines {hunk.first_line}–{hunk.last_line}\n\n"
+                f"{generation.explanation[:2000]}\n\nGeneration #{generation.pk}.",
+                risk="medium",
+                actor=run.started_by,
+            )
+    return created
+
+
+def _sandbox(run: AgentRun, progress: Report) -> dict:
+    ids = run.params.get("proposals") or []
+    rows = Proposal.objects.filter(repository=run.repository, status=Proposal.Status.PENDING).select_related(
+        "repository"
+    )
+    rows = list(rows.filter(pk__in=ids) if ids else rows.filter(test_result__isnull=True))
+    passed = 0
+    for i, proposal in enumerate(rows):
+        progress(5 + 90 * i // max(1, len(rows)), f"testing #{proposal.pk} ({proposal.file_path})")
+        try:
+            result = proposal_services.run_sandbox(proposal=proposal)
+        except (ValidationError, Conflict) as exc:
+            log(run, f"#{proposal.pk} cannot be tested: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+            continue
+        passed += result["passed"]
+        log(run, f"#{proposal.pk}: {'passed' if result['passed'] else 'failed'} in {result['seconds']} s")
+    return {"files_scanned": len(rows), "findings": len(rows) - passed, "proposals_created": 0}
+
+
+# --- Conquest -----------------------------------------------------------------------------------
+
+
+def scaffold_files(params: dict) -> list[dict]:
+    """``[{"path", "content"}]`` for a scaffold: a blueprint with its params, or explicit files each
+    rendered from a codegen template. A 400 names the field that is wrong."""
+    if params.get("blueprint"):
+        try:
+            specs = conquest.expand(params["blueprint"], params.get("params") or {})
+        except conquest.BlueprintError as exc:
+            raise ValidationError(exc.errors) from exc
+    else:
+        specs = params.get("files")
+        if not isinstance(specs, list) or not specs:
+            raise ValidationError({"files": "Give a blueprint, or files as [{path, template, params}]."})
+    if len(specs) > MAX_SCAFFOLD_FILES:
+        raise ValidationError({"files": f"At most {MAX_SCAFFOLD_FILES} files in one scaffold."})
+    rendered = []
+    for i, spec in enumerate(specs):
+        if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+            raise ValidationError({f"files[{i}].path": "Required."})
+        if spec.get("template"):
+            try:
+                content = codegen.render_template(
+                    template=codegen.template_of(spec["template"]), params=spec.get("params") or {}
+                )
+            except ValidationError as exc:
+                raise ValidationError({f"files[{i}].{key}": value for key, value in exc.message_dict.items()}) from exc
+        elif isinstance(spec.get("content"), str):
+            content = spec["content"]
+        else:
+            raise ValidationError({f"files[{i}].template": "Name a codegen template (or give content)."})
+        rendered.append({"path": spec["path"], "content": content})
+    return rendered
+
+
+def _describe_scaffold(params: dict, files: list[dict]) -> str:
+    title = params.get("description") or (
+        f"Conquest: {params['blueprint']} scaffold" if params.get("blueprint") else "Conquest: new files"
+    )
+    return f"{title}\n\n" + "\n".join(f"- {f['path']}" for f in files)
+
+
+def _conquest(run: AgentRun, progress: Report) -> dict:
+    files = scaffold_files(run.params)
+    progress(30, f"rendered {len(files)} files from codegen templates")
+    created = _scaffold(run.repository, run.params, files, run=run, actor=run.started_by)
+    log(run, f"proposed #{created.pk}: {', '.join(created.paths)}")
+    return {"files_scanned": len(files), "findings": 0, "proposals_created": 1}
+
+
+def _scaffold(repository, params, files, *, run=None, actor=None) -> Proposal:
+    first, *more = files
+    return proposal_services.create_proposal(
+        repository=repository,
+        file_path=first["path"],
+        code_before="",
+        code_after=first["content"] or "\n",
+        more_files=more,
+        ai_type=Agent.CONQUEST,
+        description=_describe_scaffold(params, files),
+        risk="medium",
+        run=run,
+        actor=actor,
+    )
+
+
+def blueprints() -> list[dict]:
+    return conquest.catalogue()
+
+
+def scaffold(*, repository: Repository, params: dict, actor) -> Proposal:
+    """Conquest at once (rendering is offline and quick): the scaffold as one multi-file proposal."""
+    return _scaffold(repository, params, scaffold_files(params), actor=actor)
+
+
+# --- Imperium on posted code --------------------------------------------------------------------
+
+
+def optimise_posted(*, file_path: str, code: str) -> dict:
+    """Ruff's fixes for posted Python code: the fixed code and each change with what it fixes."""
+    if reason := codegen.unsafe_path_reason(file_path):
+        raise ValidationError({"file_path": f"{file_path!r}: {reason}."})
+    if not file_path.endswith(".py"):
+        raise ValidationError({"file_path": "Imperium's mechanical fixes are for Python files (.py)."})
+    if len(code) > proposal_services.MAX_ANALYSED_CHARS:
+        raise ValidationError({"code": f"The limit is {proposal_services.MAX_ANALYSED_CHARS:,} characters."})
+    fixed, changes = imperium.optimise_code(
+        code, file_path, rules=settings.PROPOSALS_IMPERIUM_RULES, unsafe=settings.PROPOSALS_IMPERIUM_UNSAFE_FIXES
+    )
+    return {
+        "code": fixed,
+        "changed": fixed != code,
+        "diff": codegen.unified_diff(code, fixed, name=file_path),
+        "changes": [
+            {
+                "code_before": c.hunk.code_before,
+                "code_after": c.hunk.code_after,
+                "lines": [c.hunk.first_line, c.hunk.last_line],
+                "risk": c.risk,
+                "fixes": [{"rule": v.code, "message": v.message, "line": v.line, "fix": v.fix} for v in c.violations],
+            }
+            for c in changes
+        ],
+    }
