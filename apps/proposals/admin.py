@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from rest_framework.exceptions import APIException
 
 from . import services
-from .models import AgentRecord, Decision, Proposal, Repository
+from .models import AgentRecord, AgentRun, Decision, Proposal, Repository, Suggestion
 
 
 class ReasonForm(forms.Form):
@@ -25,7 +25,18 @@ class RepositoryAdmin(admin.ModelAdmin):
 
 @admin.register(Proposal)
 class ProposalAdmin(admin.ModelAdmin):
-    list_display = ("id", "ai_type", "repository", "file_path", "risk", "status", "stale", "reviewer", "created_at")
+    list_display = (
+        "id",
+        "ai_type",
+        "repository",
+        "file_path",
+        "risk",
+        "status",
+        "stale",
+        "tests",
+        "reviewer",
+        "created_at",
+    )
     list_filter = ("ai_type", "status", "risk", "repository", "created_at")
     search_fields = ("description", "file_path", "code_after")
     list_select_related = ("repository", "reviewer")
@@ -46,7 +57,8 @@ class ProposalAdmin(admin.ModelAdmin):
         "commit",
         "applied_at",
         "apply_error",
-        "test_result",
+        "test_output",
+        "run",
         "base_commit",
         "created_at",
     ]
@@ -66,6 +78,29 @@ class ProposalAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="stale")
     def stale(self, obj):
         return services.is_stale(obj)
+
+    @admin.display(description="tests")
+    def tests(self, obj):
+        """Pass/fail, linking to the output on the change page."""
+        if not obj.test_result:
+            return "—"
+        url = reverse("admin:proposals_proposal_change", args=[obj.pk]) + "#test-output"
+        verdict = "passed" if obj.test_result.get("passed") else "failed"
+        return format_html('<a href="{}">{}</a>', url, verdict)
+
+    @admin.display(description="Test output")
+    def test_output(self, obj):
+        if not obj.test_result:
+            return "Not tested yet (POST /api/v1/proposals/<id>/test/ or the review page runs the tests)."
+        r = obj.test_result
+        return format_html(
+            '<div id="test-output"><p>{} · <code>{}</code> · exit {} · {} s</p><pre>{}</pre></div>',
+            "passed" if r.get("passed") else ("timed out" if r.get("timed_out") else "failed"),
+            r.get("command", ""),
+            r.get("exit_code"),
+            r.get("seconds"),
+            r.get("output", ""),
+        )
 
     @admin.display(description="Change")
     def side_by_side(self, obj):
@@ -169,3 +204,40 @@ class DecisionAdmin(admin.ModelAdmin):
 class AgentRecordAdmin(admin.ModelAdmin):
     list_display = ("agent", "level", "xp", "accepted", "rejected", "learning_score")
     readonly_fields = ("agent", "level", "xp", "accepted", "rejected", "learning_score")
+
+
+@admin.register(AgentRun)
+class AgentRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "agent",
+        "repository",
+        "trigger",
+        "status",
+        "files_scanned",
+        "findings",
+        "proposals_created",
+        "started_at",
+    )
+    list_filter = ("agent", "status", "trigger", "repository")
+    readonly_fields = [f.name for f in AgentRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(admin.ModelAdmin):
+    list_display = ("id", "rule", "severity", "confidence", "cwe", "file_path", "line", "repository", "proposal")
+    list_filter = ("severity", "rule", "repository")
+    search_fields = ("file_path", "message", "rule")
+    readonly_fields = [f.name for f in Suggestion._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -124,6 +124,10 @@ class Proposal(models.Model):
         return f"#{self.pk} {self.ai_type} {self.file_path} ({self.status})"
 
     @property
+    def title(self) -> str:
+        return self.description.strip().split("\n", 1)[0]
+
+    @property
     def paths(self) -> list[str]:
         return [self.file_path, *(f["path"] for f in self.more_files)]
 

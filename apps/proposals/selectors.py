@@ -99,6 +99,8 @@ def agent_status(agent: str) -> dict:
     return {
         "agent": agent,
         "name": Agent(agent).label,
+        "title": Agent(agent).label.split(" (")[0],
+        "role": Agent(agent).label.split(" (")[-1].rstrip(")"),
         "xp": record.xp,
         "level": record.level,
         "accepted": record.accepted,

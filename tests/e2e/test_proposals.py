@@ -1,4 +1,5 @@
-"""A reviewer accepts a proposal in the Django admin, applies it, and sees the commit."""
+"""A reviewer accepts a proposal in the Django admin, or on the review page, applies it, and sees
+the commit."""
 
 import pytest
 from playwright.sync_api import expect
@@ -35,4 +36,36 @@ def test_accept_and_apply_in_the_admin(page, live_server, sign_in, repo):  # noq
     expect(commit).to_be_visible()
     branch = f"proposal/{proposal.pk}-run-commands-without-a-shell"
     assert commit.inner_text() == gitops.head(repo, branch)
+    assert page.console_errors == []
+
+
+def test_review_page_after_an_agent_run(page, live_server, sign_in, repo):  # noqa: F811
+    """A Guardian run from the page, its log, then accepting and applying one of its proposals."""
+    (repo / "loader.py").write_text("import yaml\n\n\ndef load(handle):\n    return yaml.load(handle)\n")
+    gitops.git(repo, "add", "loader.py")
+    gitops.git(repo, "commit", "--quiet", "-m", "a loader")
+    services.register_repository(name="app", path=str(repo))
+    sign_in(UserFactory(role="reviewer"))
+    page.goto(f"{live_server.url}/proposals/")
+    expect(page.get_by_test_id("agents")).to_contain_text("Guardian (security)")
+    form = page.get_by_test_id("run-agent")
+    form.get_by_label("Agent").select_option("guardian")
+    form.get_by_role("button", name="Run").click()
+    expect(page.get_by_test_id("run-state")).to_have_attribute("data-status", "succeeded", timeout=30_000)
+    expect(page.get_by_test_id("run-log")).to_contain_text("scanning 2 Python files")
+    page.get_by_test_id("run-proposals").get_by_role("link").filter(has_text="#").first.click()
+    diff = page.get_by_test_id("proposal-diff")
+    expect(diff.locator(".d2h-file-side-diff")).to_have_count(2)
+    expect(diff).to_contain_text("yaml.safe_load")
+    page.get_by_label("Reason").fill("Safe loader, same result")
+    page.get_by_test_id("accept").click()
+    expect(page.get_by_test_id("status")).to_have_text("Accepted")
+    page.get_by_test_id("apply").click()
+    commit = page.get_by_test_id("commit")
+    expect(commit).to_be_visible()
+    branch = gitops.git(repo, "branch", "--list", "proposal/*").strip()
+    assert gitops.head(repo, branch).startswith(commit.inner_text())
+    assert b"yaml.safe_load(handle)" in gitops.read(repo, branch, "loader.py")
+    page.get_by_role("link", name="Proposals").first.click()
+    expect(page.get_by_test_id("proposal-list")).to_contain_text("Applied")
     assert page.console_errors == []

@@ -201,3 +201,46 @@ def test_the_admin_review_tool(client, repo, repo_id, auth_client):
     applied = Proposal.objects.get(pk=first)
     assert applied.status == "applied" and gitops.head(repo, applied.branch) == applied.commit
     assert applied.commit in client.get(f"/admin/proposals/proposal/{first}/change/").content.decode()
+    Proposal.objects.filter(pk=second).update(test_result={"passed": False, "exit_code": 1, "output": "1 failed"})
+    listing = client.get("/admin/proposals/proposal/").content.decode()
+    assert f'href="/admin/proposals/proposal/{second}/change/#test-output">failed</a>' in listing
+    assert "1 failed" in client.get(f"/admin/proposals/proposal/{second}/change/").content.decode()
+    for model in ("agentrun", "suggestion", "decision", "agentrecord", "repository"):
+        assert client.get(f"/admin/proposals/{model}/").status_code == 200
+
+
+def test_insights_analytics_and_debug_after_a_sequence_of_decisions(auth_client, reviewer, repo_id, settings):
+    settings.PROPOSALS_AUTO_APPLY = {"guardian": ["high"], "imperium": [], "sandbox": [], "conquest": []}
+    outcomes = {"low": [True] * 5, "high": [False, False, False, False, True]}
+    for risk, decisions in outcomes.items():
+        for n, accept in enumerate(decisions):
+            pid = propose(auth_client, repo_id, description=f"{risk} {n}", risk=risk).json()["id"]
+            verb = "accept" if accept else "reject"
+            reviewer.post(f"{API}{pid}/{verb}/", {"reason": "" if accept else "Too broad"}, format="json")
+    insights = auth_client.get(f"{API}learning/insights/").json()["insights"]
+    kinds = {(i["kind"], str(i["evidence"].get("risk"))) for i in insights}
+    assert ("policy", "low") in kinds  # 5 of 5 low-risk accepted, yet not auto-applied
+    assert ("policy", "high") in kinds  # 1 of 5 high-risk accepted, yet auto-applied
+    assert ("weak_spot", "high") in kinds
+    reason = next(i for i in insights if i["kind"] == "rejection_reason")
+    assert reason["evidence"] == {"reason": "Too broad", "count": 4}
+    assert auth_client.get(f"{API}learning/insights/", {"minimum": "0"}).status_code == 400
+    assert auth_client.get(f"{API}learning/insights/", {"minimum": 20}).json()["insights"] == []
+
+    analytics = auth_client.get(f"{API}analytics/proposals/", {"days": 7}).json()
+    assert analytics["total"] == 10 and analytics["by_status"] == {"accepted": 6, "rejected": 4}
+    (today,) = analytics["series"]
+    assert (today["created"], today["accepted"], today["rejected"], today["applied"]) == (10, 6, 4, 0)
+    assert analytics["by_repository"] == [{"repository": "app", "proposals": 10}]
+    assert auth_client.get(f"{API}analytics/proposals/", {"days": "forever"}).status_code == 400
+    agents = {a["agent"]: a for a in auth_client.get(f"{API}analytics/agents/").json()}
+    assert agents["guardian"]["proposals"]["total"] == 10 and agents["guardian"]["accepted"] == 6
+    assert agents["conquest"]["proposals"]["total"] == 0
+
+    assert auth_client.get(f"{API}debug/").status_code == 403
+    admin = APIClient()
+    admin.force_authenticate(UserFactory(role="admin"))
+    debug = admin.get(f"{API}debug/").json()
+    assert debug["overview"]["total"] == 10 and len(debug["recent_decisions"]) == 10
+    assert debug["recent_decisions"][0]["reviewer"] == "rita@example.com"
+    assert debug["policy"]["auto_apply"]["guardian"] == ["high"]
