@@ -233,7 +233,9 @@ class AgentRunApi(APIView):
 class RunsApi(APIView):
     """Agent runs, newest first (``agent``, ``repository``, ``limit``)."""
 
-    @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("agent", "repository", "limit")])
+    @extend_schema(
+        parameters=[OpenApiParameter(n, str) for n in ("agent", "repository", "limit")], responses={200: None}
+    )
     def get(self, request):
         agent = request.query_params.get("agent") or None
         if agent:

@@ -279,6 +279,10 @@ def test_conquest_and_sandbox_as_agent_runs(auth_client, repository, django_capt
     assert f"#{scaffold.pk}: passed" in tested.log
     status = auth_client.get(f"{API}proposals/agents/sandbox/").json()
     assert status["last_run"]["id"] == tested.pk and status["running"] is False
+    listed = auth_client.get(f"{API}proposals/agents/runs/", {"agent": "conquest"}).json()
+    assert [r["id"] for r in listed] == [run.pk] and listed[0]["proposals_created"] == 1
+    assert auth_client.get(f"{API}proposals/agents/runs/", {"limit": "0"}).status_code == 400
+    assert auth_client.get(f"{API}proposals/agents/runs/", {"agent": "x"}).status_code == 404
 
 
 def test_a_failed_run_keeps_its_reason(auth_client, repository, django_capture_on_commit_callbacks, settings):

@@ -215,24 +215,7 @@ def _guardian(run: AgentRun, progress: Report) -> dict:
     with gitops.worktree(repository.path, repository.default_branch) as tree:
         findings = guardian.scan_tree(tree, paths)
     progress(70, f"{len(findings)} findings")
-    suggestions = Suggestion.objects.bulk_create(
-        Suggestion(
-            repository=repository,
-            run=run,
-            created_by=run.started_by,
-            file_path=f.path,
-            rule=f.rule,
-            name=f.name,
-            severity=f.severity,
-            confidence=f.confidence,
-            cwe=f.cwe,
-            line=f.line,
-            message=f.message[:500],
-            code_before=f.code_before,
-            code_after=f.code_after,
-        )
-        for f in findings
-    )
+    suggestions = proposal_services.keep_findings(findings, repository=repository, run=run, created_by=run.started_by)
     created = 0
     for suggestion in suggestions:
         if not suggestion.code_after:

@@ -336,11 +336,15 @@ def analyse(*, actor, file_path: str, code: str) -> list[Suggestion]:
         raise ValidationError({"file_path": "Guardian analyses Python files (.py)."})
     if len(code) > MAX_ANALYSED_CHARS:
         raise ValidationError({"code": f"{len(code):,} characters; the limit is {MAX_ANALYSED_CHARS:,}."})
-    findings = guardian.scan(code, file_path)
+    return keep_findings(guardian.scan(code, file_path), created_by=actor)
+
+
+def keep_findings(findings, **where) -> list[Suggestion]:
+    """Guardian's findings stored as suggestions (``where``: who asked, the repository and run)."""
     return Suggestion.objects.bulk_create(
         Suggestion(
-            created_by=actor,
-            file_path=file_path,
+            **where,
+            file_path=f.path,
             rule=f.rule,
             name=f.name,
             severity=f.severity,
