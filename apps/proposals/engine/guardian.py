@@ -2,8 +2,8 @@
 fixes for the findings that have one.
 
 Its own rules (where Bandit is silent or too coarse):
-- G101 ``DEBUG = True`` in a settings module (CWE-489: active debug code);
-- G102 a Django ``SECRET_KEY = "…"`` literal (CWE-798: hard-coded credentials).
+- G101 ``DEBUG = True`` at the top level of a settings module (CWE-489: active debug code);
+- G102 a top-level ``SECRET_KEY = "…"`` literal (CWE-798: hard-coded credentials).
 Mechanical fixes (each a ``code_before``/``code_after`` pair on one line):
 - B506 ``yaml.load(x)`` → ``yaml.safe_load(x)`` (when no Loader is given);
 - B602 ``shell=True`` dropped when the command is a list (the shell was doing nothing useful);
@@ -71,13 +71,16 @@ def bandit(root: Path, paths: list[str]) -> list[Finding]:
 
 
 def own_rules(code: str, file_path: str) -> list[Finding]:
+    """G101 and G102 on module-level assignments (where settings live)."""
     found = []
+    if "DEBUG" not in code and "SECRET_KEY" not in code:  # most files: nothing to parse for
+        return found
     settings_module = file_path.rsplit("/", 1)[-1].startswith("settings") or "/settings/" in file_path
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    for node in ast.walk(tree):
+    for node in tree.body:
         if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
             continue
         name, value = node.targets[0].id, node.value
