@@ -250,7 +250,12 @@ def test_conquest_scaffolds_an_app_as_one_multi_file_proposal(auth_client, repos
         ({"blueprint": "django-app", "params": {"app": "x", "model": "y", "colour": "red"}}, "params.colour"),
         ({"files": [{"path": "a.py", "template": "nope"}]}, "files[0].template"),
         ({"files": [{"path": "a.py", "template": "python-cli", "params": {}}]}, "files[0].params"),
-        ({"files": [{"path": "../a.py", "template": "python-cli", "params": {"prog": "a"}}]}, "file_path"),
+        ({"files": [{"path": "../a.py", "template": "python-cli", "params": {"prog": "a"}}]}, "files[0].path"),
+        (
+            {"files": [{"path": "a.py", "content": "1"}, {"path": "a.py", "content": "2"}]},
+            "files[1].path",
+        ),
+        ({"blueprint": "cli-tool", "params": {"prog": "a"}, "files": [{"path": "a.py", "content": "1"}]}, "files"),
         ({}, "files"),
     ],
 )
@@ -293,17 +298,27 @@ def test_a_failed_run_keeps_its_reason(auth_client, repository, django_capture_o
     assert run.status == "failed" and "limit is 1" in run.error and run.finished_at
 
 
-def test_the_beat_runs_the_scheduled_agents(repository, settings):
+def test_the_beat_runs_the_scheduled_agents(repository, user, settings, django_capture_on_commit_callbacks):
     settings.PROPOSALS_AGENT_SCHEDULE = ["guardian", "sandbox"]
     from apps.proposals.tasks import run_scheduled_agents
 
-    ids = run_scheduled_agents.delay().get()
+    ids = run_scheduled_agents.delay().get()  # nobody owns the repository: run in the beat's task
     runs = AgentRun.objects.filter(pk__in=ids)
-    assert {(r.agent, r.trigger, r.status) for r in runs} == {
-        ("guardian", "schedule", "succeeded"),
-        ("sandbox", "schedule", "succeeded"),
+    assert {(r.agent, r.trigger, r.status, r.job_id) for r in runs} == {
+        ("guardian", "schedule", "succeeded", None),
+        ("sandbox", "schedule", "succeeded", None),
     }
     assert Proposal.objects.filter(ai_type="guardian").count() == 3
+    # Registered by someone: each run is a job of theirs, with its progress.
+    repository.created_by = user
+    repository.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = run_scheduled_agents.delay().get()
+    jobs = Job.objects.filter(pk__in=AgentRun.objects.filter(pk__in=ids).values("job"))
+    assert {(j.kind, j.owner_id, j.status, j.progress) for j in jobs} == {
+        ("proposals.agent", user.pk, "succeeded", 100)
+    }
+    assert jobs.count() == 2
 
 
 def test_hunks_are_unique_snippets():

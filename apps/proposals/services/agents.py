@@ -95,7 +95,9 @@ def start_run(*, agent: str, repository: Repository, params: dict | None = None,
 
 def run_scheduled() -> list[int]:
     """The beat's entry: run each agent in ``PROPOSALS_AGENT_SCHEDULE`` over every repository, unless
-    the same run is still going. Returns the runs' ids."""
+    the same run is still going. A run is a job owned by whoever registered the repository (so it
+    shows in their jobs with its progress); a repository nobody owns any more is run right here.
+    Returns the runs' ids."""
     done = []
     for repository in Repository.objects.all():
         for agent in settings.PROPOSALS_AGENT_SCHEDULE:
@@ -109,11 +111,18 @@ def run_scheduled() -> list[int]:
             )
             if busy.exists():
                 continue
-            run = AgentRun.objects.create(agent=agent, repository=repository, trigger=AgentRun.Trigger.SCHEDULE)
-            try:
-                execute(run)
-            except Exception:
-                logger.exception("Scheduled %s run %s failed", agent, run.pk)
+            with transaction.atomic():
+                run = AgentRun.objects.create(agent=agent, repository=repository, trigger=AgentRun.Trigger.SCHEDULE)
+                if repository.created_by_id:
+                    run.job = core_services.enqueue_job(
+                        owner=repository.created_by, kind="proposals.agent", params={"run": run.pk}
+                    )
+                    run.save(update_fields=["job"])
+            if not run.job_id:
+                try:
+                    execute(run)
+                except Exception:
+                    logger.exception("Scheduled %s run %s failed", agent, run.pk)
             done.append(run.pk)
     return done
 
@@ -321,6 +330,8 @@ def _sandbox(run: AgentRun, progress: Report) -> dict:
 def scaffold_files(params: dict) -> list[dict]:
     """``[{"path", "content"}]`` for a scaffold: a blueprint with its params, or explicit files each
     rendered from a codegen template. A 400 names the field that is wrong."""
+    if params.get("blueprint") and params.get("files"):
+        raise ValidationError({"files": "Give a blueprint or files, not both."})
     if params.get("blueprint"):
         try:
             specs = conquest.expand(params["blueprint"], params.get("params") or {})
@@ -336,6 +347,10 @@ def scaffold_files(params: dict) -> list[dict]:
     for i, spec in enumerate(specs):
         if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
             raise ValidationError({f"files[{i}].path": "Required."})
+        if reason := codegen.unsafe_path_reason(spec["path"]):
+            raise ValidationError({f"files[{i}].path": f"{spec['path']!r}: {reason}."})
+        if any(spec["path"] == done["path"] for done in rendered):
+            raise ValidationError({f"files[{i}].path": f"{spec['path']} is named twice."})
         if spec.get("template"):
             try:
                 content = codegen.render_template(
