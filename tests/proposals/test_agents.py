@@ -214,6 +214,8 @@ def test_conquest_scaffolds_an_app_as_one_multi_file_proposal(auth_client, repos
         "apps/notes/tests/test_note.py",
     ]
     assert proposal["ai_type"] == "conquest" and all(f"+++ b/{p}" in proposal["diff"] for p in paths)
+    for f in [{"path": proposal["file_path"], "content": proposal["code_after"]}, *proposal["more_files"]]:
+        compile(f["content"], f["path"], "exec")  # every scaffolded module is valid Python
     reviewer = UserFactory(role="reviewer")
     p = Proposal.objects.get(pk=proposal["id"])
     services.decide(proposal=p, reviewer=reviewer, accept=True)
