@@ -1,7 +1,9 @@
 """Guardian and Imperium over a real repository, against the bare tools on the same files.
 
-The repository: this project's own ``apps/`` Python files (every one, ~250) committed to a
-throwaway git repository.
+The repository: this project's own ``apps/`` Python files plus three libraries from the virtualenv
+with older-style code that ruff has plenty to say about (``bandit``, ``yaml``, ``requests``),
+committed to a throwaway git repository. The per-run cap on proposals is lifted so that every
+change is proposed.
 
 - Guardian, ours: a whole agent run as the worker runs it (``services.execute``): list the files at
   the branch head, a temporary worktree, Bandit on every file plus Guardian's own rules, mechanical
@@ -28,13 +30,22 @@ REPEATS = 3
 
 
 def make_repository(folder: Path) -> list[str]:
+    import bandit
+    import requests
+    import yaml
+
     from apps.proposals.engine import gitops
 
-    files = sorted(p.relative_to(ROOT) for p in (ROOT / "apps").rglob("*.py"))
-    for rel in files:
-        target = folder / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ROOT / rel, target)
+    sources = [(ROOT / "apps", "apps")] + [
+        (Path(m.__file__).parent, f"vendor/{m.__name__}") for m in (bandit, yaml, requests)
+    ]
+    files = []
+    for source, prefix in sources:
+        for path in sorted(source.rglob("*.py")):
+            rel = Path(prefix) / path.relative_to(source)
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, folder / rel)
+            files.append(rel)
     for args in (
         ["init", "--quiet", "--initial-branch", "main"],
         ["add", "."],
@@ -58,6 +69,8 @@ def main() -> None:
     try:
         from django.conf import settings
         from ruff.__main__ import find_ruff_bin
+
+        settings.PROPOSALS_AGENT_MAX_PROPOSALS = 100_000
 
         from apps.proposals import services
         from apps.proposals.models import AgentRun, Proposal

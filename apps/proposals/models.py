@@ -101,6 +101,7 @@ class Proposal(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
     diff = models.TextField(blank=True)
     base_commit = models.CharField(max_length=40, blank=True, help_text="The branch head it was written against.")
+    fingerprint = models.CharField(max_length=64, blank=True, help_text="sha256 of the path and both snippets.")
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -119,6 +120,7 @@ class Proposal(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["repository", "fingerprint"], name="proposal_fingerprint")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.ai_type} {self.file_path} ({self.status})"

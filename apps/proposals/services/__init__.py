@@ -14,6 +14,7 @@ from .agents import (
 )
 from .proposals import (
     MAX_ANALYSED_CHARS,
+    Head,
     analyse,
     apply,
     approve_suggestion,
@@ -23,7 +24,6 @@ from .proposals import (
     decide,
     is_stale,
     planned_changes,
-    proposed_before,
     register_repository,
     run_sandbox,
     text_at_head,
@@ -32,6 +32,7 @@ from .proposals import (
 __all__ = [
     "AGENT_FAILURES",
     "MAX_ANALYSED_CHARS",
+    "Head",
     "analyse",
     "apply",
     "approve_suggestion",
@@ -45,7 +46,6 @@ __all__ = [
     "is_stale",
     "optimise_posted",
     "planned_changes",
-    "proposed_before",
     "register_repository",
     "run_sandbox",
     "run_scheduled",

@@ -185,102 +185,140 @@ def _python_files(run: AgentRun) -> list[str]:
     return found
 
 
-def _propose(
-    run: AgentRun, *, file_path: str, code_before: str, code_after: str, description: str, risk: str, actor=None
-) -> Proposal | None:
-    """One proposal from an agent's change, unless it was proposed before or the run's cap is reached."""
-    if Proposal.objects.filter(run=run).count() >= settings.PROPOSALS_AGENT_MAX_PROPOSALS:
-        log(run, f"not proposing for {file_path}: this run made {settings.PROPOSALS_AGENT_MAX_PROPOSALS} already")
-        return None
-    earlier = proposal_services.proposed_before(
-        repository=run.repository, file_path=file_path, code_before=code_before, code_after=code_after
-    )
-    if earlier:
-        log(run, f"skipped {file_path}: proposed before as #{earlier.pk} ({earlier.status})")
-        return None
-    try:
-        proposal = proposal_services.create_proposal(
-            repository=run.repository,
-            file_path=file_path,
-            code_before=code_before,
-            code_after=code_after,
-            ai_type=run.agent,
-            description=description,
-            risk=risk,
-            run=run,
-            actor=actor,
-        )
-    except (ValidationError, Conflict) as exc:
-        log(run, f"could not propose for {file_path}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
-        return None
-    log(run, f"proposed #{proposal.pk} ({risk}) for {file_path}")
-    return proposal
+class _Proposer:
+    """Turns a run's changes into proposals against one snapshot of the head: each file read once,
+    what was proposed before looked up in one query, the run's cap counted here. Used as a context
+    manager: the proposals are written in one transaction and their log lines in one update."""
+
+    def __init__(self, run: AgentRun, head: proposal_services.Head, changes: list[tuple[str, str, str]]):
+        self.run, self.head, self.made, self.lines = run, head, 0, []
+        prints = [proposal_services.fingerprint(*change) for change in changes]
+        self.known = {
+            fp: (pk, status)
+            for i in range(0, len(prints), 1000)
+            for fp, pk, status in Proposal.objects.filter(
+                repository=run.repository, fingerprint__in=prints[i : i + 1000]
+            ).values_list("fingerprint", "pk", "status")
+        }
+
+    def __enter__(self):
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        return self
+
+    def __exit__(self, *failure):
+        if self.lines and not failure[0]:
+            log(self.run, "\n".join(self.lines))
+        return self.atomic.__exit__(*failure)
+
+    def __call__(
+        self, *, file_path: str, code_before: str, code_after: str, description: str, risk: str
+    ) -> Proposal | None:
+        """One proposal, unless it was proposed before or the run's cap is reached."""
+        run = self.run
+        if self.made >= settings.PROPOSALS_AGENT_MAX_PROPOSALS:
+            self.lines.append(f"not proposing for {file_path}: this run made {self.made} already")
+            return None
+        fp = proposal_services.fingerprint(file_path, code_before, code_after)
+        if fp in self.known:
+            pk, status = self.known[fp]
+            self.lines.append(f"skipped {file_path}: proposed before as #{pk} ({status})")
+            return None
+        try:
+            proposal = proposal_services.create_proposal(
+                repository=run.repository,
+                file_path=file_path,
+                code_before=code_before,
+                code_after=code_after,
+                ai_type=run.agent,
+                description=description,
+                risk=risk,
+                run=run,
+                actor=run.started_by,
+                head=self.head,
+            )
+        except (ValidationError, Conflict) as exc:
+            reason = " ".join(getattr(exc, "messages", [str(getattr(exc, "detail", exc))]))
+            self.lines.append(f"could not propose for {file_path}: {reason}")
+            return None
+        self.made += 1
+        self.known[fp] = (proposal.pk, proposal.status)
+        self.lines.append(f"proposed #{proposal.pk} ({risk}) for {file_path}")
+        return proposal
 
 
 def _guardian(run: AgentRun, progress: Report) -> dict:
     repository = run.repository
     paths = _python_files(run)
     progress(10, f"scanning {len(paths)} Python files with Bandit and Guardian's rules")
-    with gitops.worktree(repository.path, repository.default_branch) as tree:
+    head = proposal_services.Head(repository)
+    with gitops.worktree(repository.path, head.sha) as tree:
+        head.remember(tree, paths)
         findings = guardian.scan_tree(tree, paths)
     progress(70, f"{len(findings)} findings")
     suggestions = proposal_services.keep_findings(findings, repository=repository, run=run, created_by=run.started_by)
-    created = 0
-    for suggestion in suggestions:
-        if not suggestion.code_after:
-            continue
-        proposal = _propose(
-            run,
-            file_path=suggestion.file_path,
-            code_before=suggestion.code_before,
-            code_after=suggestion.code_after,
-            description=f"{suggestion.rule} {suggestion.name}: {suggestion.message} (line {suggestion.line})",
-            risk="low" if suggestion.severity == "low" else "medium",
-            actor=run.started_by,
-        )
-        if proposal:
-            created += 1
-            Suggestion.objects.filter(pk=suggestion.pk).update(proposal=proposal)
-    return {"files_scanned": len(paths), "findings": len(findings), "proposals_created": created}
+    fixable = [s for s in suggestions if s.code_after]
+    with _Proposer(run, head, [(s.file_path, s.code_before, s.code_after) for s in fixable]) as propose:
+        for suggestion in fixable:
+            proposal = propose(
+                file_path=suggestion.file_path,
+                code_before=suggestion.code_before,
+                code_after=suggestion.code_after,
+                description=f"{suggestion.rule} {suggestion.name}: {suggestion.message} (line {suggestion.line})",
+                risk="low" if suggestion.severity == "low" else "medium",
+            )
+            if proposal:
+                Suggestion.objects.filter(pk=suggestion.pk).update(proposal=proposal)
+    return {"files_scanned": len(paths), "findings": len(findings), "proposals_created": propose.made}
 
 
 def _imperium(run: AgentRun, progress: Report) -> dict:
     repository = run.repository
     paths = _python_files(run)
     progress(10, f"running ruff's fixable rules ({', '.join(settings.PROPOSALS_IMPERIUM_RULES)}) on {len(paths)} files")
-    with gitops.worktree(repository.path, repository.default_branch) as tree:
+    head = proposal_services.Head(repository)
+    with gitops.worktree(repository.path, head.sha) as tree:
+        head.remember(tree, paths)
         changes = imperium.optimise_tree(
             tree, paths, rules=settings.PROPOSALS_IMPERIUM_RULES, unsafe=settings.PROPOSALS_IMPERIUM_UNSAFE_FIXES
         )
     progress(50, f"{len(changes)} changes from ruff")
-    created = sum(
-        _propose(
-            run,
-            file_path=c.path,
-            code_before=c.hunk.code_before,
-            code_after=c.hunk.code_after,
-            description=c.describe(),
-            risk=c.risk,
-            actor=run.started_by,
-        )
-        is not None
-        for c in changes
-    )
-    findings = sum(len(c.violations) for c in changes)
+    with _Proposer(run, head, [(c.path, c.hunk.code_before, c.hunk.code_after) for c in changes]) as propose:
+        for c in changes:
+            propose(
+                file_path=c.path,
+                code_before=c.hunk.code_before,
+                code_after=c.hunk.code_after,
+                description=c.describe(),
+                risk=c.risk,
+            )
+    made = propose.made
     if run.params.get("deep"):
-        deep = _imperium_deep(run, progress)
-        created += deep
-    return {"files_scanned": len(paths), "findings": findings, "proposals_created": created}
+        deep = _imperium_deep(run, progress, head)  # Claude first, outside any transaction
+        with _Proposer(run, head, [(path, h.code_before, h.code_after) for path, h, _ in deep]) as propose:
+            propose.made = made
+            for path, hunk, description in deep:
+                propose(
+                    file_path=path,
+                    code_before=hunk.code_before,
+                    code_after=hunk.code_after,
+                    description=description,
+                    risk="medium",
+                )
+        made = propose.made
+    findings = sum(len(c.violations) for c in changes)
+    return {"files_scanned": len(paths), "findings": findings, "proposals_created": made}
 
 
-def _imperium_deep(run: AgentRun, progress: Report) -> int:
-    repository, created = run.repository, 0
-    goal = run.params.get("goal", "performance")
+def _imperium_deep(run: AgentRun, progress: Report, head: proposal_services.Head) -> list[tuple]:
+    """Claude's optimisations of ``deep_files`` through the codegen service (each a generation
+    counted against the run's owner), as ``(path, hunk, description)`` to propose."""
+    goal, found = run.params.get("goal", "performance"), []
     for i, path in enumerate(run.params["deep_files"]):
         progress(60 + 30 * i // len(run.params["deep_files"]), f"asking Claude to optimise {path} ({goal})")
-        text = proposal_services.text_at_head(repository, path)
+        text = head.text(path)
         if text is None:
-            log(run, f"{path} is not on {repository.default_branch}; skipped")
+            log(run, f"{path} is not on {run.repository.default_branch}; skipped")
             continue
         generation = codegen.improve_code(
             owner=run.started_by, code=text, language=codegen.language_for_path(path), goal=goal
@@ -288,21 +326,19 @@ def _imperium_deep(run: AgentRun, progress: Report) -> int:
         if not generation.syntax.get("ok", True):
             log(run, f"Claude's version of {path} does not parse ({generation.syntax.get('error')}); not proposed")
             continue
-        improved = (
-            generation.code if generation.code.endswith("\n") or not text.endswith("\n") else generation.code + "\n"
-        )
-        for hunk in snippets.hunks(text, improved):
-            created += None is not _propose(
-                run,
-                file_path=path,
-                code_before=hunk.code_before,
-                code_after=hunk.code_after,
-                description=f"Imperium (Claude, {goal}) in {path}, lines {hunk.first_line}–{hunk.last_line}\n\n"
+        improved = generation.code
+        if text.endswith("\n") and not improved.endswith("\n"):
+            improved += "\n"
+        found += [
+            (
+                path,
+                hunk,
+                f"Imperium (Claude, {goal}) in {path}, lines {hunk.first_line}–{hunk.last_line}\n\n"
                 f"{generation.explanation[:2000]}\n\nGeneration #{generation.pk}.",
-                risk="medium",
-                actor=run.started_by,
             )
-    return created
+            for hunk in snippets.hunks(text, improved)
+        ]
+    return found
 
 
 def _sandbox(run: AgentRun, progress: Report) -> dict:

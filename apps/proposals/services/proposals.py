@@ -8,7 +8,10 @@ proposal — never on the checked-out branch.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from functools import cached_property
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,23 +42,54 @@ def register_repository(
     )
 
 
+class Head:
+    """The head of a repository's default branch, as one piece of work sees it: each file is read
+    once (an agent proposing many changes to one file reads it once), the commit resolved once."""
+
+    def __init__(self, repository: Repository):
+        self.repository = repository
+        self._texts: dict[str, str | None] = {}
+
+    @cached_property
+    def sha(self) -> str:
+        return gitops.head(self.repository.path, self.repository.default_branch)
+
+    def text(self, file_path: str) -> str | None:
+        """The file's text, None when it does not exist; a binary or huge file is a 400."""
+        if file_path not in self._texts:
+            self._texts[file_path] = self._read(file_path)
+        return self._texts[file_path]
+
+    def remember(self, tree: Path, paths: list[str]) -> None:
+        """Take the files' texts from a worktree checked out at ``sha`` (cheaper than reading each)."""
+        for path in paths:
+            if path not in self._texts:
+                self._texts[path] = self._decode(path, (tree / path).read_bytes())
+
+    def _read(self, file_path: str) -> str | None:
+        data = gitops.read(self.repository.path, self.repository.default_branch, file_path)
+        return None if data is None else self._decode(file_path, data)
+
+    @staticmethod
+    def _decode(file_path: str, data: bytes) -> str:
+        if b"\0" in data[:8192] or len(data) > MAX_FILE_BYTES:
+            raise ValidationError(
+                {"file_path": f"{file_path} is a binary or very large file; proposals change text files."}
+            )
+        try:
+            return data.decode()
+        except UnicodeDecodeError as exc:
+            raise ValidationError({"file_path": f"{file_path} is not UTF-8 text."}) from exc
+
+
 def text_at_head(repository: Repository, file_path: str) -> str | None:
-    data = gitops.read(repository.path, repository.default_branch, file_path)
-    if data is None:
-        return None
-    if b"\0" in data[:8192] or len(data) > MAX_FILE_BYTES:
-        raise ValidationError(
-            {"file_path": f"{file_path} is a binary or very large file; proposals change text files."}
-        )
-    try:
-        return data.decode()
-    except UnicodeDecodeError as exc:
-        raise ValidationError({"file_path": f"{file_path} is not UTF-8 text."}) from exc
+    return Head(repository).text(file_path)
 
 
-def _new_content(repository: Repository, file_path: str, code_before: str, code_after: str) -> tuple[str, str]:
+def _new_content(head: Head, file_path: str, code_before: str, code_after: str) -> tuple[str, str]:
     """(current text, text after the change), or a 409 showing the closest lines."""
-    current = text_at_head(repository, file_path)
+    repository = head.repository
+    current = head.text(file_path)
     if not code_before:
         if current is not None:
             raise ValidationError({"file_path": f"{file_path} exists; give code_before to change it."})
@@ -74,9 +108,9 @@ def _new_content(repository: Repository, file_path: str, code_before: str, code_
     return current, replaced[0]
 
 
-def _more_files(repository: Repository, more_files: list[dict], taken: set[str]) -> dict[str, str]:
+def _more_files(head: Head, more_files: list[dict], taken: set[str]) -> dict[str, str]:
     """The further new files of a multi-file proposal, each at a safe path that is free at the head."""
-    found = {}
+    repository, found = head.repository, {}
     for i, item in enumerate(more_files):
         path = item["path"]
         reason = codegen.unsafe_path_reason(path)
@@ -84,7 +118,7 @@ def _more_files(repository: Repository, more_files: list[dict], taken: set[str])
             raise ValidationError({f"more_files[{i}].path": f"{path!r}: {reason}."})
         if path in taken or path in found:
             raise ValidationError({f"more_files[{i}].path": f"{path} is named twice."})
-        if text_at_head(repository, path) is not None:
+        if head.text(path) is not None:
             raise Conflict(
                 f"{path} exists on {repository.default_branch} already; a scaffold only adds files.",
                 code="file_exists",
@@ -94,12 +128,12 @@ def _more_files(repository: Repository, more_files: list[dict], taken: set[str])
 
 
 def planned_changes(
-    repository: Repository, file_path: str, code_before: str, code_after: str, more_files: list[dict] = ()
+    head: Head, file_path: str, code_before: str, code_after: str, more_files: list[dict] = ()
 ) -> dict[str, tuple[str, str]]:
     """path → (text at the head, text after the change) for every file the change touches; a 409 or a
     400 naming the field when it no longer fits the branch head."""
-    changes = {file_path: _new_content(repository, file_path, code_before, code_after)}
-    changes.update((path, ("", content)) for path, content in _more_files(repository, more_files, {file_path}).items())
+    changes = {file_path: _new_content(head, file_path, code_before, code_after)}
+    changes.update((path, ("", content)) for path, content in _more_files(head, more_files, {file_path}).items())
     return changes
 
 
@@ -107,9 +141,22 @@ def _contents(proposal: Proposal) -> dict[str, str]:
     return {
         path: after
         for path, (_, after) in planned_changes(
-            proposal.repository, proposal.file_path, proposal.code_before, proposal.code_after, proposal.more_files
+            Head(proposal.repository),
+            proposal.file_path,
+            proposal.code_before,
+            proposal.code_after,
+            proposal.more_files,
         ).items()
     }
+
+
+def fingerprint(file_path: str, code_before: str, code_after: str) -> str:
+    """What identifies a change in its repository (for finding it proposed before, by index)."""
+    digest = hashlib.sha256()
+    for part in (file_path, code_before, code_after):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def create_proposal(
@@ -124,14 +171,17 @@ def create_proposal(
     more_files: list[dict] | None = None,
     run: AgentRun | None = None,
     actor=None,
+    head: Head | None = None,
 ) -> Proposal:
-    """Record a proposal after checking its paths and that its snippet is in the file at the head."""
+    """Record a proposal after checking its paths and that its snippet is in the file at the head
+    (``head``: the snapshot a run works from, so each file is read once)."""
+    head = head or Head(repository)
     reason = codegen.unsafe_path_reason(file_path)
     if reason:
         raise ValidationError({"file_path": f"{file_path!r}: {reason}."})
     if code_before == code_after:
         raise ValidationError({"code_after": "The change changes nothing."})
-    changes = planned_changes(repository, file_path, code_before, code_after, more_files or [])
+    changes = planned_changes(head, file_path, code_before, code_after, more_files or [])
     return Proposal.objects.create(
         repository=repository,
         file_path=file_path,
@@ -147,7 +197,8 @@ def create_proposal(
             _diff(path, before, after, new=not code_before or path != file_path)
             for path, (before, after) in changes.items()
         ),
-        base_commit=gitops.head(repository.path, repository.default_branch),
+        base_commit=head.sha,
+        fingerprint=fingerprint(file_path, code_before, code_after),
     )
 
 
@@ -157,14 +208,6 @@ def _diff(path: str, before: str, after: str, *, new: bool) -> str:
     if not new:
         return diff
     return diff.replace(f"--- a/{path}\n", "--- /dev/null\n", 1) if diff else f"--- /dev/null\n+++ b/{path}\n"
-
-
-def proposed_before(*, repository: Repository, file_path: str, code_before: str, code_after: str) -> Proposal | None:
-    """The same change proposed earlier (whatever became of it): agents do not propose it again, and
-    in particular not after a reviewer turned it down."""
-    return Proposal.objects.filter(
-        repository=repository, file_path=file_path, code_before=code_before, code_after=code_after
-    ).first()
 
 
 def is_stale(proposal: Proposal) -> bool:
