@@ -186,6 +186,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.core.tasks.fail_stalled_jobs",
         "schedule": timedelta(minutes=5),
     },
+    "fail-stuck-agent-runs": {
+        "task": "apps.proposals.tasks.fail_stuck_runs",
+        "schedule": timedelta(minutes=5),
+    },
     "purge-expired-idempotency-keys": {
         "task": "apps.core.tasks.purge_expired_idempotency_keys",
         "schedule": timedelta(hours=1),

@@ -9,3 +9,9 @@ from . import services
 def run_scheduled_agents() -> list[int]:
     """The beat's agents (``PROPOSALS_AGENT_SCHEDULE``) over every registered repository."""
     return services.run_scheduled()
+
+
+@shared_task
+def fail_stuck_runs() -> int:
+    """Agent runs whose worker died: failed, with the reason, so the agent can run again."""
+    return services.fail_stuck_runs()

@@ -331,3 +331,19 @@ def test_hunks_are_unique_snippets():
     assert (hunk.code_before, hunk.code_after) == ("b = 2\nx = 0\nc = 3\n", "b = 2\nx = 1\nc = 3\n")
     assert (hunk.first_line, hunk.last_line) == (3, 5)
     assert snippets.replace(before, hunk.code_before, hunk.code_after)[0] == after
+
+
+def test_runs_whose_worker_died_are_failed_by_the_beat(repository, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.proposals.tasks import fail_stuck_runs
+
+    stuck = AgentRun.objects.create(agent="guardian", repository=repository)
+    fresh = AgentRun.objects.create(agent="imperium", repository=repository)
+    AgentRun.objects.filter(pk=stuck.pk).update(started_at=timezone.now() - settings.JOB_STALL_TIMEOUT - timedelta(1))
+    assert fail_stuck_runs.delay().get() == 1
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stuck.status == "failed" and "worker went away" in stuck.error and fresh.status == "running"

@@ -127,6 +127,17 @@ def run_scheduled() -> list[int]:
     return done
 
 
+def fail_stuck_runs() -> int:
+    """Mark runs still "running" after ``JOB_STALL_TIMEOUT`` as failed (their worker died)."""
+    return AgentRun.objects.filter(
+        status=AgentRun.Status.RUNNING, started_at__lt=timezone.now() - settings.JOB_STALL_TIMEOUT
+    ).update(
+        status=AgentRun.Status.FAILED,
+        error="The run stopped without finishing (its worker went away); start it again.",
+        finished_at=timezone.now(),
+    )
+
+
 # --- running ------------------------------------------------------------------------------------
 
 
