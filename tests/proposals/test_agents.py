@@ -191,7 +191,7 @@ def test_imperium_deep_asks_claude_through_codegen(
     assert no_files.status_code == 400 and "deep_files" in no_files.json()["error"]["fields"]
 
 
-def test_conquest_scaffolds_an_app_as_one_multi_file_proposal(auth_client, repository, repo):
+def test_conquest_scaffolds_an_app_as_one_multi_file_proposal(auth_client, repository, repo, tmp_path):
     blueprints = {b["name"] for b in auth_client.get(f"{API}conquest/blueprints/").json()}
     assert {"django-app", "rest-resource", "cli-tool"} <= blueprints
     response = auth_client.post(
@@ -213,7 +213,13 @@ def test_conquest_scaffolds_an_app_as_one_multi_file_proposal(auth_client, repos
         "apps/notes/tests/__init__.py",
         "apps/notes/tests/test_note.py",
     ]
-    assert proposal["ai_type"] == "conquest" and all(f"+++ b/{p}" in proposal["diff"] for p in paths)
+    assert proposal["ai_type"] == "conquest"
+    assert [line for line in proposal["diff"].splitlines() if line.startswith("diff --git")] == [
+        f"diff --git a/{p} b/{p}" for p in paths
+    ]
+    assert proposal["diff"].count("new file mode 100644") == 5 and proposal["diff"].count("--- /dev/null") == 4
+    (tmp_path / "scaffold.diff").write_text(proposal["diff"])
+    gitops.git(repo, "apply", "--check", str(tmp_path / "scaffold.diff"))  # git takes it as a patch
     for f in [{"path": proposal["file_path"], "content": proposal["code_after"]}, *proposal["more_files"]]:
         compile(f["content"], f["path"], "exec")  # every scaffolded module is valid Python
     reviewer = UserFactory(role="reviewer")

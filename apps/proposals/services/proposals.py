@@ -203,11 +203,14 @@ def create_proposal(
 
 
 def _diff(path: str, before: str, after: str, *, new: bool) -> str:
-    """The unified diff of one file; a new file's is against /dev/null, even when it is empty."""
+    """One file's part of the proposal's diff, with git's headers (so a reviewer's tools, and the
+    diff viewer, see each file, and a new one — even an empty one — as new)."""
     diff = codegen.unified_diff(before, after, name=path)
+    header = f"diff --git a/{path} b/{path}\n"
     if not new:
-        return diff
-    return diff.replace(f"--- a/{path}\n", "--- /dev/null\n", 1) if diff else f"--- /dev/null\n+++ b/{path}\n"
+        return header + diff
+    body = diff.split("\n", 2)[2] if diff else ""  # the hunks, after the ---/+++ lines
+    return f"{header}new file mode 100644\n" + (f"--- /dev/null\n+++ b/{path}\n{body}" if body else "")
 
 
 def is_stale(proposal: Proposal) -> bool:
