@@ -325,6 +325,9 @@ PROPOSALS_AUTO_APPLY = {
     "sandbox": env.list("PROPOSALS_AUTO_APPLY_SANDBOX", default=[]),
     "conquest": env.list("PROPOSALS_AUTO_APPLY_CONQUEST", default=[]),
 }
+# Where repositories may be registered (their paths must lie below one of these; empty: anywhere
+# the administrator registering them chooses).
+PROPOSALS_REPOSITORY_ROOTS = env.list("PROPOSALS_REPOSITORY_ROOTS", default=[])
 # Agents run by the beat schedule over every registered repository, and how often (hours).
 PROPOSALS_AGENT_SCHEDULE = env.list("PROPOSALS_AGENT_SCHEDULE", default=[])
 PROPOSALS_AGENT_INTERVAL_HOURS = env.float("PROPOSALS_AGENT_INTERVAL_HOURS", default=24.0)

@@ -17,10 +17,34 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
+class RepositoryForm(forms.ModelForm):
+    """The same checks as the API: a git working tree's top folder, under the allowed roots, with the branch."""
+
+    class Meta:
+        model = Repository
+        fields = ["name", "path", "default_branch", "test_command"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("path") and data.get("default_branch"):
+            try:
+                data["path"] = services.checked_repository_path(data["path"], data["default_branch"])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field, errors)
+        return data
+
+
 @admin.register(Repository)
 class RepositoryAdmin(admin.ModelAdmin):
+    form = RepositoryForm
     list_display = ("name", "path", "default_branch", "test_command", "created_at")
     search_fields = ("name", "path")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Proposal)

@@ -27,6 +27,11 @@ class RepositorySerializer(serializers.ModelSerializer):
 
 
 class RepositoriesApi(APIView):
+    """Registered repositories; registering one (a path on this server) is for administrators."""
+
+    def get_permissions(self):
+        return [IsAdminRole()] if self.request.method == "POST" else super().get_permissions()
+
     @extend_schema(responses=RepositorySerializer(many=True))
     def get(self, request):
         return Response(RepositorySerializer(selectors.repositories(), many=True).data)

@@ -1,4 +1,5 @@
 import pytest
+from rest_framework.test import APIClient
 
 from apps.proposals.engine import gitops
 
@@ -19,3 +20,13 @@ def repo(tmp_path):
     gitops.git(path, "add", "app.py")
     gitops.git(path, "commit", "--quiet", "-m", "initial")
     return path
+
+
+@pytest.fixture
+def admin_api(db):
+    """An API client of a user with the admin role (registers repositories)."""
+    from tests.factories import UserFactory
+
+    client = APIClient()
+    client.force_authenticate(UserFactory(role="admin"))
+    return client

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.proposals.engine import gitops
-from apps.proposals.models import AgentRecord, Decision, Proposal
+from apps.proposals.models import AgentRecord, Decision, Proposal, Repository
 from tests.factories import UserFactory
 from tests.proposals.conftest import SOURCE
 
@@ -21,8 +21,8 @@ def reviewer(db):
 
 
 @pytest.fixture
-def repo_id(auth_client, repo):
-    response = auth_client.post(
+def repo_id(admin_api, repo):
+    response = admin_api.post(
         f"{API}repositories/", {"name": "app", "path": str(repo), "default_branch": "main"}, format="json"
     )
     assert response.status_code == 201, response.json()
@@ -43,13 +43,25 @@ def propose(client, repo_id, **over):
     return client.post(API, body, format="json")
 
 
-def test_register_refuses_a_path_that_is_not_a_repository(auth_client, tmp_path, repo):
-    response = auth_client.post(f"{API}repositories/", {"name": "x", "path": str(tmp_path)}, format="json")
+def test_register_refuses_a_path_that_is_not_a_repository(admin_api, auth_client, tmp_path, repo, settings):
+    response = admin_api.post(f"{API}repositories/", {"name": "x", "path": str(tmp_path)}, format="json")
     assert response.status_code == 400 and "not a git repository" in response.json()["error"]["fields"]["path"][0]
-    response = auth_client.post(
+    response = admin_api.post(
         f"{API}repositories/", {"name": "y", "path": str(repo), "default_branch": "develop"}, format="json"
     )
     assert "no branch 'develop'" in response.json()["error"]["fields"]["default_branch"][0]
+    # Only administrators register repositories (a path on the server is theirs to choose) ...
+    refused = auth_client.post(f"{API}repositories/", {"name": "z", "path": str(repo)}, format="json")
+    assert refused.status_code == 403
+    # ... and only under the configured roots, when there are any.
+    settings.PROPOSALS_REPOSITORY_ROOTS = [str(tmp_path / "elsewhere")]
+    outside = admin_api.post(f"{API}repositories/", {"name": "z", "path": str(repo)}, format="json")
+    assert outside.status_code == 400 and "not under" in outside.json()["error"]["fields"]["path"][0]
+    settings.PROPOSALS_REPOSITORY_ROOTS = [str(repo.parent)]
+    sneaky = admin_api.post(f"{API}repositories/", {"name": "z", "path": f"{repo}/../../"}, format="json")
+    assert sneaky.status_code == 400
+    assert admin_api.post(f"{API}repositories/", {"name": "z", "path": str(repo)}, format="json").status_code == 201
+    assert not Repository.objects.exclude(name="z").exists()
 
 
 def test_propose_accept_and_apply_on_a_new_branch(auth_client, reviewer, repo, repo_id):
@@ -207,6 +219,13 @@ def test_the_admin_review_tool(client, repo, repo_id, auth_client):
     assert "1 failed" in client.get(f"/admin/proposals/proposal/{second}/change/").content.decode()
     for model in ("agentrun", "suggestion", "decision", "agentrecord", "repository"):
         assert client.get(f"/admin/proposals/{model}/").status_code == 200
+    # Registering in the admin makes the API's checks.
+    form = {"name": "elsewhere", "path": str(repo / ".git"), "default_branch": "main", "test_command": ""}
+    refused = client.post("/admin/proposals/repository/add/", form)
+    assert refused.status_code == 200 and "not a git repository" in refused.content.decode()
+    client.post("/admin/proposals/repository/add/", {**form, "path": f"{repo}/sub/.."})
+    added = Repository.objects.get(name="elsewhere")
+    assert added.path == str(repo) and added.created_by == reviewer
 
 
 def test_insights_analytics_and_debug_after_a_sequence_of_decisions(auth_client, reviewer, repo_id, settings):

@@ -27,6 +27,8 @@ def test_replace_and_closest_lines():
 
 def test_commit_on_a_new_branch_leaves_the_checked_out_tree_alone(repo):
     assert gitops.is_repository(repo) and not gitops.is_repository(repo.parent)
+    (repo / "pkg").mkdir()
+    assert not gitops.is_repository(repo / "pkg")  # inside a repository is not one
     base = gitops.head(repo, "main")
     sha = gitops.commit_files(
         repo,

@@ -49,12 +49,12 @@ def test_own_rules_where_bandit_is_silent():
     assert ("G101", 1) not in by_rule(guardian.scan("DEBUG = True\n", "app/views.py"))  # only in settings
 
 
-def test_analyse_then_approve_a_fix_into_a_proposal(auth_client, repo):
+def test_analyse_then_approve_a_fix_into_a_proposal(auth_client, admin_api, repo):
     (repo / "app").mkdir()
     (repo / "app" / "io.py").write_text(KNOWN)
     gitops.git(repo, "add", "app/io.py")
     gitops.git(repo, "commit", "--quiet", "-m", "io")
-    repository = auth_client.post(
+    repository = admin_api.post(
         "/api/v1/proposals/repositories/", {"name": "r", "path": str(repo)}, format="json"
     ).json()
     findings = auth_client.post(

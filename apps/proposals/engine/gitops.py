@@ -40,10 +40,12 @@ def git(repo: str | Path, *args: str, env: dict | None = None, timeout: float = 
 
 
 def is_repository(path: str | Path) -> bool:
+    """Whether ``path`` is the top folder of a git working tree (not merely a folder inside one)."""
     try:
-        return git(path, "rev-parse", "--is-inside-work-tree").strip() == "true" and Path(path).is_dir()
+        top = git(path, "rev-parse", "--show-toplevel").strip()
     except (GitError, FileNotFoundError, NotADirectoryError):
         return False
+    return Path(path).is_dir() and Path(top).resolve() == Path(path).resolve()
 
 
 def branch_exists(repo, branch: str) -> bool:

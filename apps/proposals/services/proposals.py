@@ -27,16 +27,28 @@ from ..models import AgentRecord, AgentRun, Decision, Proposal, Repository, Sugg
 MAX_FILE_BYTES = 2_000_000
 
 
+def checked_repository_path(path: str, default_branch: str) -> str:
+    """The resolved path of a repository that may be registered: under ``PROPOSALS_REPOSITORY_ROOTS``
+    (when set), the top folder of a git working tree, with the branch. A 400 names the field."""
+    resolved = Path(path).resolve()
+    roots = [Path(root).resolve() for root in settings.PROPOSALS_REPOSITORY_ROOTS]
+    if roots and not any(resolved == root or root in resolved.parents for root in roots):
+        where = ", ".join(map(str, roots))
+        raise ValidationError({"path": f"{path} is not under {where} (PROPOSALS_REPOSITORY_ROOTS)."})
+    if not gitops.is_repository(resolved):
+        raise ValidationError({"path": f"{path} is not a git repository (the top folder of one)."})
+    if not gitops.branch_exists(resolved, default_branch):
+        raise ValidationError({"default_branch": f"The repository has no branch {default_branch!r}."})
+    return str(resolved)
+
+
 def register_repository(
     *, name: str, path: str, default_branch: str = "main", test_command: str = "", actor=None
 ) -> Repository:
-    """Register a local git repository; refused when the path is not one or the branch is missing."""
+    """Register a local git repository (see ``checked_repository_path``)."""
     if Repository.objects.filter(name__iexact=name.strip()).exists():
         raise ValidationError({"name": f"A repository called {name!r} is registered already."})
-    if not gitops.is_repository(path):
-        raise ValidationError({"path": f"{path} is not a git repository."})
-    if not gitops.branch_exists(path, default_branch):
-        raise ValidationError({"default_branch": f"The repository has no branch {default_branch!r}."})
+    path = checked_repository_path(path, default_branch)
     return Repository.objects.create(
         name=name.strip(), path=path, default_branch=default_branch, test_command=test_command, created_by=actor
     )
