@@ -328,6 +328,8 @@ PROPOSALS_AUTO_APPLY = {
 # Where repositories may be registered (their paths must lie below one of these; empty: anywhere
 # the administrator registering them chooses).
 PROPOSALS_REPOSITORY_ROOTS = env.list("PROPOSALS_REPOSITORY_ROOTS", default=[])
+# Where ``seed_demo`` creates the demo repository it registers (a local git repository it writes).
+PROPOSALS_DEMO_REPOSITORY = env.path("PROPOSALS_DEMO_REPOSITORY", default=BASE_DIR / ".run" / "demo-repository")
 # Agents run by the beat schedule over every registered repository, and how often (hours).
 PROPOSALS_AGENT_SCHEDULE = env.list("PROPOSALS_AGENT_SCHEDULE", default=[])
 PROPOSALS_AGENT_INTERVAL_HOURS = env.float("PROPOSALS_AGENT_INTERVAL_HOURS", default=24.0)

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.accounts.models import User
+from apps.proposals.models import Proposal, Repository
 
 pytestmark = pytest.mark.django_db
 
@@ -69,15 +70,23 @@ def test_seed_demo_refuses_production(settings):
     assert not User.objects.exists()
 
 
-def test_seed_demo_is_idempotent_and_prints_the_login(capsys, settings):
+def test_seed_demo_is_idempotent_and_prints_the_login(capsys, settings, tmp_path):
     settings.DEBUG = True
+    settings.PROPOSALS_DEMO_REPOSITORY = tmp_path / "demo-repository"
     call_command("seed_demo")
     call_command("seed_demo")
     out = capsys.readouterr().out
     assert out.count("Demo login: demo@example.com / ") == 2
     assert User.objects.filter(email="demo@example.com").count() == 1
     password = out.split("Demo login: demo@example.com / ")[1].split()[0]
-    assert User.objects.get(email="demo@example.com").check_password(password)
+    demo = User.objects.get(email="demo@example.com")
+    assert demo.check_password(password) and demo.is_reviewer
+    # The demo repository, once, with Guardian's and Imperium's proposals to review.
+    (repository,) = Repository.objects.all()
+    assert repository.path == str(tmp_path / "demo-repository") and repository.created_by == demo
+    kinds = {(p.ai_type, p.file_path) for p in Proposal.objects.all()}
+    assert {("guardian", "service/config.py"), ("guardian", "service/client.py")} <= kinds
+    assert ("imperium", "service/stats.py") in kinds
 
 
 def test_admin_has_the_platform_header(admin_client):
