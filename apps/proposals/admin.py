@@ -241,7 +241,7 @@ class AgentRunAdmin(admin.ModelAdmin):
         "files_scanned",
         "findings",
         "proposals_created",
-        "started_at",
+        "created_at",
     )
     list_filter = ("agent", "status", "trigger", "repository")
     readonly_fields = [f.name for f in AgentRun._meta.fields]

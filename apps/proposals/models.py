@@ -35,6 +35,7 @@ class AgentRun(models.Model):
     its progress log and what it produced."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
@@ -47,7 +48,7 @@ class AgentRun(models.Model):
     repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="runs")
     trigger = models.CharField(max_length=8, choices=Trigger.choices, default=Trigger.MANUAL)
     params = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     job = models.ForeignKey("core.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -57,18 +58,19 @@ class AgentRun(models.Model):
     findings = models.PositiveIntegerField(default=0)
     proposals_created = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
-    started_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-started_at", "-id"]
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.agent} run {self.pk} on {self.repository_id} ({self.status})"
 
     @property
     def seconds(self) -> float | None:
-        return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
+        return (self.finished_at - self.started_at).total_seconds() if self.finished_at and self.started_at else None
 
 
 class Proposal(models.Model):

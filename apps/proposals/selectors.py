@@ -82,6 +82,7 @@ def run_summary(r: AgentRun | None) -> dict | None:
         "findings": r.findings,
         "proposals_created": r.proposals_created,
         "error": r.error,
+        "created_at": r.created_at,
         "started_at": r.started_at,
         "finished_at": r.finished_at,
         "seconds": r.seconds,
@@ -110,8 +111,8 @@ def agent_status(agent: str) -> dict:
         "pending_proposals": Proposal.objects.filter(ai_type=agent, status=Proposal.Status.PENDING).count(),
         "running": AgentRun.objects.filter(
             agent=agent,
-            status=AgentRun.Status.RUNNING,
-            started_at__gt=timezone.now() - settings.JOB_STALL_TIMEOUT,
+            status__in=[AgentRun.Status.QUEUED, AgentRun.Status.RUNNING],
+            created_at__gt=timezone.now() - settings.JOB_STALL_TIMEOUT,
         ).exists(),
         "scheduled": agent in settings.PROPOSALS_AGENT_SCHEDULE,
         "auto_apply_risks": list(settings.PROPOSALS_AUTO_APPLY.get(agent, [])),

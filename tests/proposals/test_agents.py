@@ -346,10 +346,16 @@ def test_runs_whose_worker_died_are_failed_by_the_beat(repository, settings):
 
     from apps.proposals.tasks import fail_stuck_runs
 
-    stuck = AgentRun.objects.create(agent="guardian", repository=repository)
-    fresh = AgentRun.objects.create(agent="imperium", repository=repository)
-    AgentRun.objects.filter(pk=stuck.pk).update(started_at=timezone.now() - settings.JOB_STALL_TIMEOUT - timedelta(1))
-    assert fail_stuck_runs.delay().get() == 1
-    stuck.refresh_from_db()
-    fresh.refresh_from_db()
-    assert stuck.status == "failed" and "worker went away" in stuck.error and fresh.status == "running"
+    long_ago = timezone.now() - settings.JOB_STALL_TIMEOUT - timedelta(1)
+    stuck = AgentRun.objects.create(agent="guardian", repository=repository, status="running", started_at=long_ago)
+    running = AgentRun.objects.create(
+        agent="sandbox", repository=repository, status="running", started_at=timezone.now()
+    )
+    waiting = AgentRun.objects.create(agent="imperium", repository=repository)  # queued: its job has not started
+    lost_job = Job.objects.create(owner=UserFactory(), kind="proposals.agent", status="failed")
+    lost = AgentRun.objects.create(agent="conquest", repository=repository, job=lost_job)
+    assert fail_stuck_runs.delay().get() == 2
+    states = {r.pk: (r.status, r.error) for r in AgentRun.objects.all()}
+    assert states[stuck.pk][0] == "failed" and "worker went away" in states[stuck.pk][1]
+    assert states[lost.pk][0] == "failed" and "job failed" in states[lost.pk][1]
+    assert states[running.pk][0] == "running" and states[waiting.pk][0] == "queued"

@@ -106,8 +106,8 @@ def run_scheduled() -> list[int]:
             busy = AgentRun.objects.filter(
                 agent=agent,
                 repository=repository,
-                status=AgentRun.Status.RUNNING,
-                started_at__gt=timezone.now() - settings.JOB_STALL_TIMEOUT,
+                status__in=[AgentRun.Status.QUEUED, AgentRun.Status.RUNNING],
+                created_at__gt=timezone.now() - settings.JOB_STALL_TIMEOUT,
             )
             if busy.exists():
                 continue
@@ -128,14 +128,20 @@ def run_scheduled() -> list[int]:
 
 
 def fail_stuck_runs() -> int:
-    """Mark runs still "running" after ``JOB_STALL_TIMEOUT`` as failed (their worker died)."""
-    return AgentRun.objects.filter(
-        status=AgentRun.Status.RUNNING, started_at__lt=timezone.now() - settings.JOB_STALL_TIMEOUT
+    """Fail the runs that will not finish: running for longer than ``JOB_STALL_TIMEOUT`` (their
+    worker died), or still queued while their job has failed. Returns how many."""
+    now = timezone.now()
+    stopped = AgentRun.objects.filter(
+        status=AgentRun.Status.RUNNING, started_at__lt=now - settings.JOB_STALL_TIMEOUT
     ).update(
         status=AgentRun.Status.FAILED,
         error="The run stopped without finishing (its worker went away); start it again.",
-        finished_at=timezone.now(),
+        finished_at=now,
     )
+    lost = AgentRun.objects.filter(status=AgentRun.Status.QUEUED, job__status="failed").update(
+        status=AgentRun.Status.FAILED, error="Its job failed before the run started; start it again.", finished_at=now
+    )
+    return stopped + lost
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -154,6 +160,8 @@ def execute(run: AgentRun, report: Report | None = None) -> dict:
         if report:
             report(percent, message)
 
+    AgentRun.objects.filter(pk=run.pk).update(status=AgentRun.Status.RUNNING, started_at=timezone.now())
+    run.refresh_from_db()
     worker = {
         Agent.GUARDIAN: _guardian,
         Agent.IMPERIUM: _imperium,
