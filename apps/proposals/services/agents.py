@@ -15,7 +15,9 @@ again. Runs start on demand (a job on the queue, with progress) or from the beat
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -266,13 +268,20 @@ class _Proposer:
         return proposal
 
 
+@contextmanager
+def _checked_out(run: AgentRun) -> Iterator[tuple[proposal_services.Head, Path, list[str]]]:
+    """The head as the run sees it, a worktree of it, and the Python files the run looks at."""
+    paths = _python_files(run)
+    head = proposal_services.Head(run.repository)
+    with gitops.worktree(run.repository.path, head.sha) as tree:
+        head.remember(tree, paths)
+        yield head, tree, paths
+
+
 def _guardian(run: AgentRun, progress: Report) -> dict:
     repository = run.repository
-    paths = _python_files(run)
-    progress(10, f"scanning {len(paths)} Python files with Bandit and Guardian's rules")
-    head = proposal_services.Head(repository)
-    with gitops.worktree(repository.path, head.sha) as tree:
-        head.remember(tree, paths)
+    with _checked_out(run) as (head, tree, paths):
+        progress(10, f"scanning {len(paths)} Python files with Bandit and Guardian's rules")
         findings = guardian.scan_tree(tree, paths)
     progress(70, f"{len(findings)} findings")
     suggestions = proposal_services.keep_findings(findings, repository=repository, run=run, created_by=run.started_by)
@@ -292,15 +301,10 @@ def _guardian(run: AgentRun, progress: Report) -> dict:
 
 
 def _imperium(run: AgentRun, progress: Report) -> dict:
-    repository = run.repository
-    paths = _python_files(run)
-    progress(10, f"running ruff's fixable rules ({', '.join(settings.PROPOSALS_IMPERIUM_RULES)}) on {len(paths)} files")
-    head = proposal_services.Head(repository)
-    with gitops.worktree(repository.path, head.sha) as tree:
-        head.remember(tree, paths)
-        changes = imperium.optimise_tree(
-            tree, paths, rules=settings.PROPOSALS_IMPERIUM_RULES, unsafe=settings.PROPOSALS_IMPERIUM_UNSAFE_FIXES
-        )
+    rules = settings.PROPOSALS_IMPERIUM_RULES
+    with _checked_out(run) as (head, tree, paths):
+        progress(10, f"running ruff's fixable rules ({', '.join(rules)}) on {len(paths)} files")
+        changes = imperium.optimise_tree(tree, paths, rules=rules, unsafe=settings.PROPOSALS_IMPERIUM_UNSAFE_FIXES)
     progress(50, f"{len(changes)} changes from ruff")
     with _Proposer(run, head, [(c.path, c.hunk.code_before, c.hunk.code_after) for c in changes]) as propose:
         for c in changes:
