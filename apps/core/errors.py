@@ -20,6 +20,16 @@ from rest_framework.views import exception_handler
 logger = logging.getLogger(__name__)
 
 
+def describe(exc: Exception) -> str:
+    """What a service's failure says, for a person: an API error's detail, a validation error's
+    messages, else the exception's text."""
+    if isinstance(exc, exceptions.APIException):
+        return str(exc.detail)
+    if isinstance(exc, DjangoValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 from rest_framework.exceptions import APIException
 
 from apps.core import selectors as core_selectors
+from apps.core.errors import describe
 
 from . import forms, selectors, services
 from .models import Analysis
@@ -21,12 +22,6 @@ PAGE_KINDS = (
 )
 
 
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc.detail)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def index(request):
@@ -37,7 +32,7 @@ def index(request):
             try:
                 results[kind] = services.analyse_text(owner=request.user, kind=kind, text=form.cleaned_data["text"])
             except (ValidationError, APIException) as exc:
-                errors[kind] = _error_text(exc)
+                errors[kind] = describe(exc)
     context = {
         "form": form,
         "results": results,

@@ -9,6 +9,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from rest_framework.exceptions import APIException
 
+from apps.core.errors import describe
+
 from . import services
 from .models import AgentRecord, AgentRun, Decision, Proposal, Repository, Suggestion
 
@@ -147,7 +149,7 @@ class ProposalAdmin(admin.ModelAdmin):
                 services.decide(proposal=proposal, reviewer=request.user, accept=accept, reason=reason)
                 done += 1
             except (APIException, ValidationError, PermissionDenied) as exc:
-                self.message_user(request, f"#{proposal.pk}: {_message(exc)}", messages.ERROR)
+                self.message_user(request, f"#{proposal.pk}: {describe(exc)}", messages.ERROR)
         if done:
             self.message_user(request, f"{'Accepted' if accept else 'Rejected'} {done} proposal(s).", messages.SUCCESS)
 
@@ -186,7 +188,7 @@ class ProposalAdmin(admin.ModelAdmin):
                     request, f"#{applied.pk} committed {applied.commit[:10]} on {applied.branch}.", messages.SUCCESS
                 )
             except (APIException, ValidationError, PermissionDenied) as exc:
-                self.message_user(request, f"#{proposal.pk}: {_message(exc)}", messages.ERROR)
+                self.message_user(request, f"#{proposal.pk}: {describe(exc)}", messages.ERROR)
 
     def decide_view(self, request, pk: int, decision: str):
         """The change page's buttons: accept, reject (with the reason typed there) or apply."""
@@ -198,14 +200,6 @@ class ProposalAdmin(admin.ModelAdmin):
             else:
                 self._decide(request, queryset, accept=decision == "accept", reason=request.POST.get("reason", ""))
         return redirect(reverse("admin:proposals_proposal_change", args=[proposal.pk]))
-
-
-def _message(exc) -> str:
-    if isinstance(exc, APIException):
-        return str(exc.detail)
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
 
 
 @admin.register(Decision)

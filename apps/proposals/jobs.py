@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 
-from apps.core.errors import Conflict
+from apps.core.errors import Conflict, describe
 from apps.core.jobs import JobError, register_job
 
 from . import selectors, services
@@ -17,7 +17,7 @@ def sandbox(job, report):
     try:
         result = services.run_sandbox(proposal=proposal)
     except (Conflict, ValidationError) as exc:
-        raise JobError(" ".join(getattr(exc, "messages", [str(getattr(exc, "detail", exc))]))) from exc
+        raise JobError(describe(exc)) from exc
     return {"proposal": proposal.pk, **result}
 
 

@@ -11,16 +11,9 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
 
 from apps.core import services as core_services
+from apps.core.errors import describe
 
 from . import forms, selectors, services
-
-
-def _say(exc) -> str:
-    if isinstance(exc, APIException):
-        return str(exc.detail)
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
 
 
 @login_required
@@ -87,7 +80,7 @@ def decide(request, proposal_id: int, decision: str):
             services.decide(proposal=proposal, reviewer=request.user, accept=decision == "accept", reason=reason)
             messages.success(request, f"Proposal #{proposal.pk} {decision}ed.")
     except (APIException, ValidationError, PermissionDenied) as exc:
-        messages.error(request, _say(exc))
+        messages.error(request, describe(exc))
     return redirect("proposals:detail", proposal_id=proposal.pk)
 
 
@@ -117,7 +110,7 @@ def run_agent(request):
                 actor=request.user,
             )
         except (APIException, ValidationError) as exc:
-            messages.error(request, _say(exc))
+            messages.error(request, describe(exc))
         else:
             return redirect("proposals:run", run_id=run.pk)
     else:

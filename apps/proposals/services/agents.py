@@ -29,7 +29,7 @@ from rest_framework.exceptions import APIException
 
 from apps.codegen import services as codegen
 from apps.core import services as core_services
-from apps.core.errors import Conflict
+from apps.core.errors import Conflict, describe
 
 from ..engine import conquest, gitops, guardian, imperium, snippets
 from ..models import Agent, AgentRun, Proposal, Repository, Suggestion
@@ -174,7 +174,7 @@ def execute(run: AgentRun, report: Report | None = None) -> dict:
     try:
         counts = worker(run, progress)
     except Exception as exc:
-        message = " ".join(getattr(exc, "messages", [str(getattr(exc, "detail", exc))]))
+        message = describe(exc)
         if not isinstance(exc, EXPECTED):
             message = f"Internal error (run {run.pk})."
             logger.exception("Agent run %s crashed", run.pk)
@@ -259,8 +259,7 @@ class _Proposer:
                 head=self.head,
             )
         except (ValidationError, Conflict) as exc:
-            reason = " ".join(getattr(exc, "messages", [str(getattr(exc, "detail", exc))]))
-            self.lines.append(f"could not propose for {file_path}: {reason}")
+            self.lines.append(f"could not propose for {file_path}: {describe(exc)}")
             return None
         self.made += 1
         self.known[fp] = (proposal.pk, proposal.status)
@@ -376,7 +375,7 @@ def _sandbox(run: AgentRun, progress: Report) -> dict:
         try:
             result = proposal_services.run_sandbox(proposal=proposal)
         except (ValidationError, Conflict) as exc:
-            log(run, f"#{proposal.pk} cannot be tested: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+            log(run, f"#{proposal.pk} cannot be tested: {describe(exc)}")
             continue
         passed += result["passed"]
         log(run, f"#{proposal.pk}: {'passed' if result['passed'] else 'failed'} in {result['seconds']} s")

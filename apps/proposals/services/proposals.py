@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.codegen import services as codegen
-from apps.core.errors import Conflict
+from apps.core.errors import Conflict, describe
 
 from ..engine import gitops, learning, snippets
 from ..models import AgentRecord, AgentRun, Decision, Proposal, Repository, Suggestion
@@ -292,7 +292,7 @@ def apply(*, proposal: Proposal, reviewer) -> Proposal:
         return _apply(proposal=proposal, reviewer=reviewer)
     except _CannotApply as failed:
         error = failed.error
-        message = str(getattr(error, "detail", None) or " ".join(getattr(error, "messages", [str(error)])))
+        message = describe(error)
         Proposal.objects.filter(pk=proposal.pk, status=Proposal.Status.ACCEPTED).update(
             status=Proposal.Status.APPLY_FAILED, apply_error=message
         )
@@ -362,9 +362,7 @@ def auto_apply(*, reviewer) -> list[dict]:
         try:
             result = run_sandbox(proposal=proposal)
         except (Conflict, ValidationError) as exc:
-            outcomes.append(
-                {"proposal": proposal.pk, "applied": False, "why": " ".join(getattr(exc, "messages", [str(exc)]))}
-            )
+            outcomes.append({"proposal": proposal.pk, "applied": False, "why": describe(exc)})
             continue
         if not result["passed"]:
             outcomes.append({"proposal": proposal.pk, "applied": False, "why": "tests failed"})
