@@ -3,7 +3,7 @@
 import pytest
 
 from apps.proposals.engine import gitops, guardian
-from apps.proposals.models import Proposal
+from apps.proposals.models import Proposal, Suggestion
 
 pytestmark = pytest.mark.django_db
 
@@ -83,14 +83,17 @@ def test_analyse_then_approve_a_fix_into_a_proposal(auth_client, admin_api, repo
     assert refused.status_code == 400 and "no mechanical fix" in str(refused.json())
 
 
+@pytest.mark.parametrize("url", ["/api/v1/guardian/analyze/", "/api/v1/imperium/optimize/"])
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"file_path": "../x.py", "code": "x = 1"}, "file_path"),
         ({"file_path": "x.js", "code": "x"}, "file_path"),
         ({"file_path": "x.py"}, "code"),
+        ({"file_path": "x.py", "code": "x = 1\n" * 100_001}, "code"),
     ],
 )
-def test_bad_analyse_requests(auth_client, body, field):
-    response = auth_client.post("/api/v1/guardian/analyze/", body, format="json")
+def test_bad_posted_code(auth_client, url, body, field):
+    response = auth_client.post(url, body, format="json")
     assert response.status_code == 400 and field in response.json()["error"]["fields"]
+    assert not Suggestion.objects.exists()

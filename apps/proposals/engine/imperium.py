@@ -63,6 +63,15 @@ def _ruff(args: list[str], *, cwd: str | Path | None = None, stdin: str | None =
     return done.stdout
 
 
+def _fix(rules: list[str], unsafe: bool) -> list[str]:
+    return ["--select", ",".join(rules), "--fix-only", *(["--unsafe-fixes"] if unsafe else [])]
+
+
+def _fixable(found: list[Violation], unsafe: bool) -> list[Violation]:
+    """The violations the fixing run will fix: all with a fix, or only the safe ones."""
+    return found if unsafe else [v for v in found if v.fix == "safe"]
+
+
 def violations(rules: list[str], paths: list[str], *, cwd, stdin: str | None = None) -> list[Violation]:
     args = ["--select", ",".join(rules), "--output-format", "json"]
     args += ["--stdin-filename", paths[0], "-"] if stdin is not None else ["--", *paths]
@@ -88,21 +97,8 @@ def _changes(path: str, before: str, after: str, found: list[Violation]) -> list
 
 def optimise_code(code: str, file_path: str, *, rules: list[str], unsafe: bool) -> tuple[str, list[Change]]:
     """Posted code with every fixable violation fixed, and the changes one by one."""
-    found = violations(rules, [file_path], cwd=".", stdin=code)
-    fixed = _ruff(
-        [
-            "--select",
-            ",".join(rules),
-            "--fix-only",
-            *(["--unsafe-fixes"] if unsafe else []),
-            "--stdin-filename",
-            file_path,
-            "-",
-        ],
-        stdin=code,
-    )
-    if not unsafe:
-        found = [v for v in found if v.fix == "safe"]
+    found = _fixable(violations(rules, [file_path], cwd=".", stdin=code), unsafe)
+    fixed = _ruff([*_fix(rules, unsafe), "--stdin-filename", file_path, "-"], stdin=code)
     return fixed, _changes(file_path, code, fixed, found)
 
 
@@ -111,10 +107,8 @@ def optimise_tree(tree: Path, paths: list[str], *, rules: list[str], unsafe: boo
     if not paths:
         return []
     before = {path: (tree / path).read_text(errors="replace") for path in paths}
-    found = violations(rules, paths, cwd=tree)
-    if not unsafe:
-        found = [v for v in found if v.fix == "safe"]
-    _ruff(["--select", ",".join(rules), "--fix-only", *(["--unsafe-fixes"] if unsafe else []), "--", *paths], cwd=tree)
+    found = _fixable(violations(rules, paths, cwd=tree), unsafe)
+    _ruff([*_fix(rules, unsafe), "--", *paths], cwd=tree)
     changes = []
     for path in paths:
         after = (tree / path).read_text(errors="replace")

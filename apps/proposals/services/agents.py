@@ -51,8 +51,7 @@ def _paths_param(params: dict) -> list[str]:
     if not isinstance(prefixes, list) or not all(isinstance(p, str) for p in prefixes):
         raise ValidationError({"paths": "A list of folder or file paths inside the repository."})
     for prefix in prefixes:
-        if reason := codegen.unsafe_path_reason(prefix.rstrip("/") or "."):
-            raise ValidationError({"paths": f"{prefix!r}: {reason}."})
+        proposal_services.check_path(prefix.rstrip("/") or ".", "paths")
     return prefixes
 
 
@@ -405,8 +404,7 @@ def scaffold_files(params: dict) -> list[dict]:
     for i, spec in enumerate(specs):
         if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
             raise ValidationError({f"files[{i}].path": "Required."})
-        if reason := codegen.unsafe_path_reason(spec["path"]):
-            raise ValidationError({f"files[{i}].path": f"{spec['path']!r}: {reason}."})
+        proposal_services.check_path(spec["path"], f"files[{i}].path")
         if any(spec["path"] == done["path"] for done in rendered):
             raise ValidationError({f"files[{i}].path": f"{spec['path']} is named twice."})
         if spec.get("template"):
@@ -469,12 +467,7 @@ def scaffold(*, repository: Repository, params: dict, actor) -> Proposal:
 
 def optimise_posted(*, file_path: str, code: str) -> dict:
     """Ruff's fixes for posted Python code: the fixed code and each change with what it fixes."""
-    if reason := codegen.unsafe_path_reason(file_path):
-        raise ValidationError({"file_path": f"{file_path!r}: {reason}."})
-    if not file_path.endswith(".py"):
-        raise ValidationError({"file_path": "Imperium's mechanical fixes are for Python files (.py)."})
-    if len(code) > proposal_services.MAX_ANALYSED_CHARS:
-        raise ValidationError({"code": f"The limit is {proposal_services.MAX_ANALYSED_CHARS:,} characters."})
+    proposal_services.check_posted_python(file_path=file_path, code=code, agent="Imperium")
     fixed, changes = imperium.optimise_code(
         code, file_path, rules=settings.PROPOSALS_IMPERIUM_RULES, unsafe=settings.PROPOSALS_IMPERIUM_UNSAFE_FIXES
     )

@@ -25,6 +25,22 @@ from ..engine import gitops, learning, snippets
 from ..models import AgentRecord, AgentRun, Decision, Proposal, Repository, Suggestion
 
 MAX_FILE_BYTES = 2_000_000
+MAX_ANALYSED_CHARS = 500_000
+
+
+def check_path(path: str, field: str = "file_path") -> None:
+    """A 400 on ``field`` when ``path`` may not be written in a repository (the codegen path rules)."""
+    if reason := codegen.unsafe_path_reason(path):
+        raise ValidationError({field: f"{path!r}: {reason}."})
+
+
+def check_posted_python(*, file_path: str, code: str, agent: str) -> None:
+    """What an agent takes as posted code: a safe ``.py`` path and at most ``MAX_ANALYSED_CHARS``."""
+    check_path(file_path)
+    if not file_path.endswith(".py"):
+        raise ValidationError({"file_path": f"{agent} works on Python files (.py)."})
+    if len(code) > MAX_ANALYSED_CHARS:
+        raise ValidationError({"code": f"{len(code):,} characters; the limit is {MAX_ANALYSED_CHARS:,}."})
 
 
 def checked_repository_path(path: str, default_branch: str) -> str:
@@ -125,9 +141,7 @@ def _more_files(head: Head, more_files: list[dict], taken: set[str]) -> dict[str
     repository, found = head.repository, {}
     for i, item in enumerate(more_files):
         path = item["path"]
-        reason = codegen.unsafe_path_reason(path)
-        if reason:
-            raise ValidationError({f"more_files[{i}].path": f"{path!r}: {reason}."})
+        check_path(path, f"more_files[{i}].path")
         if path in taken or path in found:
             raise ValidationError({f"more_files[{i}].path": f"{path} is named twice."})
         if head.text(path) is not None:
@@ -188,9 +202,7 @@ def create_proposal(
     """Record a proposal after checking its paths and that its snippet is in the file at the head
     (``head``: the snapshot a run works from, so each file is read once)."""
     head = head or Head(repository)
-    reason = codegen.unsafe_path_reason(file_path)
-    if reason:
-        raise ValidationError({"file_path": f"{file_path!r}: {reason}."})
+    check_path(file_path)
     if code_before == code_after:
         raise ValidationError({"code_after": "The change changes nothing."})
     changes = planned_changes(head, file_path, code_before, code_after, more_files or [])
@@ -377,21 +389,13 @@ def auto_apply(*, reviewer) -> list[dict]:
 
 # --- Guardian -----------------------------------------------------------------------------------
 
-MAX_ANALYSED_CHARS = 500_000
-
 
 @transaction.atomic
 def analyse(*, actor, file_path: str, code: str) -> list[Suggestion]:
     """Guardian's findings on posted code, kept as suggestions (those with a fix can become proposals)."""
     from ..engine import guardian
 
-    reason = codegen.unsafe_path_reason(file_path)
-    if reason:
-        raise ValidationError({"file_path": f"{file_path!r}: {reason}."})
-    if not file_path.endswith(".py"):
-        raise ValidationError({"file_path": "Guardian analyses Python files (.py)."})
-    if len(code) > MAX_ANALYSED_CHARS:
-        raise ValidationError({"code": f"{len(code):,} characters; the limit is {MAX_ANALYSED_CHARS:,}."})
+    check_posted_python(file_path=file_path, code=code, agent="Guardian")
     return keep_findings(guardian.scan(code, file_path), created_by=actor)
 
 
