@@ -111,6 +111,20 @@ def test_guardian_scans_the_repository_and_proposes_the_mechanical_fixes(
     assert (repo / "svc/risky.py").read_text() == RISKY
 
 
+def test_a_file_that_is_not_utf8_does_not_stop_a_run(auth_client, repository, repo, django_capture_on_commit_callbacks):
+    legacy = "# -*- coding: latin-1 -*-\n# caf\xe9\nimport yaml\n\n\ndef load(h):\n    return yaml.load(h)\n"
+    (repo / "legacy.py").write_bytes(legacy.encode("latin-1"))
+    gitops.git(repo, "add", "legacy.py")
+    gitops.git(repo, "commit", "--quiet", "-m", "latin-1")
+    for agent in ("guardian", "imperium"):
+        run = AgentRun.objects.get(pk=start(auth_client, agent, repository, django_capture_on_commit_callbacks)["run"])
+        assert run.status == "succeeded" and run.files_scanned == 5, run.error
+    # Its fix cannot be proposed (proposals change UTF-8 text), and the run says so.
+    guardian_run = AgentRun.objects.get(agent="guardian")
+    assert "could not propose for legacy.py" in guardian_run.log and "not UTF-8" in guardian_run.log
+    assert not Proposal.objects.filter(file_path="legacy.py").exists()
+
+
 def test_guardian_scan_route_and_bad_input(auth_client, repository, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         body = auth_client.post(

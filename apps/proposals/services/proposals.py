@@ -71,8 +71,9 @@ def register_repository(
 
 
 class Head:
-    """The head of a repository's default branch, as one piece of work sees it: each file is read
-    once (an agent proposing many changes to one file reads it once), the commit resolved once."""
+    """The head of a repository's default branch, as one piece of work sees it: the commit resolved
+    once and each file read at that commit once (an agent proposing many changes to one file, or a
+    list of proposals checked for staleness, reads it once)."""
 
     def __init__(self, repository: Repository):
         self.repository = repository
@@ -89,13 +90,17 @@ class Head:
         return self._texts[file_path]
 
     def remember(self, tree: Path, paths: list[str]) -> None:
-        """Take the files' texts from a worktree checked out at ``sha`` (cheaper than reading each)."""
+        """Take the files' texts from a worktree checked out at ``sha`` (cheaper than reading each).
+        A file that is not proposal text is left out: only a change to it is refused, by ``text``."""
         for path in paths:
             if path not in self._texts:
-                self._texts[path] = self._decode(path, (tree / path).read_bytes())
+                try:
+                    self._texts[path] = self._decode(path, (tree / path).read_bytes())
+                except ValidationError:
+                    continue
 
     def _read(self, file_path: str) -> str | None:
-        data = gitops.read(self.repository.path, self.repository.default_branch, file_path)
+        data = gitops.read(self.repository.path, self.sha, file_path)
         return None if data is None else self._decode(file_path, data)
 
     @staticmethod
@@ -108,10 +113,6 @@ class Head:
             return data.decode()
         except UnicodeDecodeError as exc:
             raise ValidationError({"file_path": f"{file_path} is not UTF-8 text."}) from exc
-
-
-def text_at_head(repository: Repository, file_path: str) -> str | None:
-    return Head(repository).text(file_path)
 
 
 def _new_content(head: Head, file_path: str, code_before: str, code_after: str) -> tuple[str, str]:
