@@ -78,7 +78,8 @@ class ProposalSerializer(serializers.ModelSerializer):
         ]
 
     def get_stale(self, obj) -> bool:
-        return services.is_stale(obj)
+        stale = self.context.get("stale")  # a list works the flags out together
+        return obj.pk in stale if stale is not None else services.is_stale(obj)
 
 
 class ProposalInput(serializers.Serializer):
@@ -112,8 +113,12 @@ class ProposalsApi(APIView):
         given = dict(filters.validated_data)
         limit, skip = given.pop("limit"), given.pop("skip")
         rows = selectors.proposals(**given)
+        page = list(rows[skip : skip + limit])
         return Response(
-            {"count": rows.count(), "results": ProposalSerializer(rows[skip : skip + limit], many=True).data}
+            {
+                "count": rows.count(),
+                "results": ProposalSerializer(page, many=True, context={"stale": services.stale_ids(page)}).data,
+            }
         )
 
     @extend_schema(request=ProposalInput, responses={201: ProposalSerializer})

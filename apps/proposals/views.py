@@ -28,8 +28,9 @@ def index(request):
         q=given.get("q") or "",
     )
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    stale = services.stale_ids(page)
     for proposal in page:
-        proposal.stale = services.is_stale(proposal)
+        proposal.stale = proposal.pk in stale
     query = request.GET.copy()
     query.pop("page", None)
     return render(

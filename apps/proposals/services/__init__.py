@@ -22,6 +22,7 @@ from .proposals import (
     is_stale,
     register_repository,
     run_sandbox,
+    stale_ids,
 )
 
 __all__ = [
@@ -42,5 +43,6 @@ __all__ = [
     "run_sandbox",
     "run_scheduled",
     "scaffold",
+    "stale_ids",
     "start_run",
 ]

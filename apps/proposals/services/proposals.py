@@ -164,11 +164,11 @@ def planned_changes(
     return changes
 
 
-def _contents(proposal: Proposal) -> dict[str, str]:
+def _contents(proposal: Proposal, head: Head | None = None) -> dict[str, str]:
     return {
         path: after
         for path, (_, after) in planned_changes(
-            Head(proposal.repository),
+            head or Head(proposal.repository),
             proposal.file_path,
             proposal.code_before,
             proposal.code_after,
@@ -238,16 +238,30 @@ def _diff(path: str, before: str, after: str, *, new: bool) -> str:
     return f"{header}new file mode 100644\n" + (f"--- /dev/null\n+++ b/{path}\n{body}" if body else "")
 
 
-def is_stale(proposal: Proposal) -> bool:
+def is_stale(proposal: Proposal, head: Head | None = None) -> bool:
     """A pending proposal whose snippet is no longer in the file at the branch head (or one of whose
     new files exists there now)."""
     if proposal.status != Proposal.Status.PENDING:
         return False
     try:
-        _contents(proposal)
+        _contents(proposal, head)
     except (Conflict, ValidationError):
         return True
     return False
+
+
+def stale_ids(proposals) -> set[int]:
+    """The stale ones of a list of proposals, reading each repository's head and files once."""
+    heads: dict[int, Head] = {}
+    stale = set()
+    for p in proposals:
+        if p.status != Proposal.Status.PENDING:
+            continue
+        if p.repository_id not in heads:
+            heads[p.repository_id] = Head(p.repository)
+        if is_stale(p, heads[p.repository_id]):
+            stale.add(p.pk)
+    return stale
 
 
 @transaction.atomic
