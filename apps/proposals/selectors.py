@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -130,14 +130,18 @@ def learning_curve(agent: str) -> list[dict]:
     return curve
 
 
-def agent_metrics(agent: str) -> dict:
+def agent_metrics(agent: str, *, curve: bool = True) -> dict:
     """Everything measured about one agent: standing, proposals by status and risk, decision time,
-    runs, and the learning curve."""
+    runs, and (with ``curve``) the learning curve."""
     proposals = Proposal.objects.filter(ai_type=agent)
     decided = proposals.exclude(decided_at=None)
     runs_ = AgentRun.objects.filter(agent=agent)
-    finished = runs_.exclude(finished_at=None)
-    return {
+    totals = runs_.aggregate(
+        mean=Avg(F("finished_at") - F("started_at"), filter=Q(finished_at__isnull=False)),
+        proposals_created=Coalesce(Sum("proposals_created"), 0),
+        findings=Coalesce(Sum("findings"), 0),
+    )
+    metrics = {
         **agent_status(agent),
         "proposals": {
             "total": proposals.count(),
@@ -148,12 +152,14 @@ def agent_metrics(agent: str) -> dict:
         "runs": {
             "total": runs_.count(),
             "by_status": dict(runs_.values_list("status").annotate(n=Count("id")).order_by()),
-            "mean_seconds": _seconds(finished.aggregate(t=Avg(F("finished_at") - F("started_at")))["t"]),
-            "proposals_created": sum(runs_.values_list("proposals_created", flat=True)),
-            "findings": sum(runs_.values_list("findings", flat=True)),
+            "mean_seconds": _seconds(totals["mean"]),
+            "proposals_created": totals["proposals_created"],
+            "findings": totals["findings"],
         },
-        "learning_curve": learning_curve(agent)[-100:],
     }
+    if curve:
+        metrics["learning_curve"] = learning_curve(agent)[-100:]
+    return metrics
 
 
 def _hours(delta) -> float | None:
@@ -340,12 +346,7 @@ def proposal_analytics(*, days: int = 30) -> dict:
 
 def agent_analytics() -> list[dict]:
     """Each agent side by side: standing, proposals, acceptance, runs."""
-    rows = []
-    for agent in Agent.values:
-        m = agent_metrics(agent)
-        m.pop("learning_curve")
-        rows.append(m)
-    return rows
+    return [agent_metrics(agent, curve=False) for agent in Agent.values]
 
 
 def debug_report() -> dict:

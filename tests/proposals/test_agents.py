@@ -308,6 +308,12 @@ def test_conquest_and_sandbox_as_agent_runs(auth_client, repository, django_capt
     assert status["last_run"]["id"] == tested.pk and status["running"] is False
     listed = auth_client.get(f"{API}proposals/agents/runs/", {"agent": "conquest"}).json()
     assert [r["id"] for r in listed] == [run.pk] and listed[0]["proposals_created"] == 1
+    metrics = auth_client.get(f"{API}proposals/agents/conquest/metrics/").json()
+    assert metrics["runs"]["total"] == 1 and metrics["runs"]["by_status"] == {"succeeded": 1}
+    assert metrics["runs"]["proposals_created"] == 1 and metrics["runs"]["findings"] == 0
+    assert metrics["runs"]["mean_seconds"] >= 0 and metrics["learning_curve"] == []
+    side_by_side = {a["agent"]: a for a in auth_client.get(f"{API}proposals/analytics/agents/").json()}
+    assert side_by_side["sandbox"]["runs"]["findings"] == 0 and "learning_curve" not in side_by_side["sandbox"]
     assert auth_client.get(f"{API}proposals/agents/runs/", {"limit": "0"}).status_code == 400
     assert auth_client.get(f"{API}proposals/agents/runs/", {"agent": "x"}).status_code == 404
 
