@@ -113,17 +113,35 @@ TEMPLATES = [
 # --- Database ----------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server fails a request in seconds (a 503 naming the database), not minutes.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=2)
     if env.bool("DB_POOL", default=True):
-        # Django's psycopg 3 pool: one pool per process; CONN_MAX_AGE must stay 0 with it.
+        from psycopg_pool import ConnectionPool
+
+        # Django's psycopg 3 pool: one pool per process; CONN_MAX_AGE must stay 0 with it. Each
+        # connection is checked as it leaves the pool, so one the server dropped (a restart) is
+        # replaced instead of failing the request that drew it.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
             "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
-            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+            "timeout": env.float("DB_POOL_TIMEOUT", default=2.0),
+            "check": ConnectionPool.check_connection,
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default: a transaction takes the write lock when it begins and a second writer
+    # waits for it (up to the timeout) instead of failing with "database is locked". Tests use a
+    # file too (an in-memory shared-cache database fails at once instead of waiting).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    (BASE_DIR / ".run").mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".run" / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, channel layer, broker: Redis when REDIS_URL is set ---------------------------------

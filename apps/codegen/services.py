@@ -24,6 +24,7 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
+from apps.core.aggregates import DecimalSum
 from apps.core.errors import ServiceUnavailable
 
 from .engine import diffs, languages, paths, templating
@@ -60,7 +61,7 @@ def usage_summary(owner) -> dict:
     def totals(rows) -> dict:
         t = rows.aggregate(
             tokens=Sum(F("input_tokens") + F("output_tokens") + F("cache_write_tokens") + F("cache_read_tokens")),
-            cost=Sum("cost"),
+            cost=DecimalSum("cost"),
             requests=Count("id"),
         )
         return {"tokens": t["tokens"] or 0, "cost": str(t["cost"] or Decimal(0)), "requests": t["requests"]}

@@ -14,10 +14,11 @@ from decimal import Decimal
 
 import pandas as pd
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from apps.core.aggregates import DecimalSum
 from apps.market import selectors as market
 
 from .engine import ledger as engine
@@ -158,8 +159,11 @@ def holdings_view(*, portfolio: Portfolio) -> dict:
     total = invested + portfolio.cash
     for row in rows:
         row["weight"] = (row["value"] / total) if row["value"] is not None and total else None
-    realized = Realization.objects.filter(sale__portfolio=portfolio).aggregate(s=Sum("realized_pnl"))["s"] or ZERO
-    dividends = portfolio.transactions.filter(type=Transaction.Type.DIVIDEND).aggregate(a=Sum("amount"), f=Sum("fees"))
+    realizations = Realization.objects.filter(sale__portfolio=portfolio)
+    realized = realizations.aggregate(s=DecimalSum("realized_pnl"))["s"] or ZERO
+    dividends = portfolio.transactions.filter(type=Transaction.Type.DIVIDEND).aggregate(
+        a=DecimalSum("amount"), f=DecimalSum("fees")
+    )
     cost = sum((h.cost for h in holdings), ZERO)
     return {
         "holdings": rows,
