@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.middleware.RateLimitHeadersMiddleware",
+    "apps.core.dependencies.DependencyUnavailableMiddleware",
     # Last: turns a django-axes lockout into the answer of apps.accounts.lockout.
     "axes.middleware.AxesMiddleware",
 ]
@@ -116,17 +117,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable server fails a request in seconds (a 503 naming the database), not minutes.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=2)
     if env.bool("DB_POOL", default=True):
-        from psycopg_pool import ConnectionPool
-
-        # Django's psycopg 3 pool: one pool per process; CONN_MAX_AGE must stay 0 with it. Each
+        # Django's psycopg 3 pool: one pool per process; CONN_MAX_AGE must stay 0 with it. With
+        # CONN_HEALTH_CHECKS Django gives the pool check=ConnectionPool.check_connection: each
         # connection is checked as it leaves the pool, so one the server dropped (a restart) is
         # replaced instead of failing the request that drew it.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
             "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
             "timeout": env.float("DB_POOL_TIMEOUT", default=2.0),
-            "check": ConnectionPool.check_connection,
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
@@ -195,14 +195,32 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers unacknowledged messages after the visibility timeout: keep it above the hard limit.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 4}
+# Lost work is found by the job sweep (JOB_* below) within a minute, long before this.
+# Short socket timeouts and one publish retry: an unreachable broker is a 503 within seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT * 4,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+    "retry_on_timeout": False,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
+# Jobs survive their worker: a running attempt renews its lease (heartbeat_at) every
+# JOB_HEARTBEAT_SECONDS; the sweep (every JOB_SWEEP_SECONDS) re-queues or fails an attempt whose lease
+# is older than JOB_LEASE_SECONDS, and re-publishes a job queued for JOB_REPUBLISH_SECONDS while its
+# broker queue is empty (its message was lost). Bounds: README, "Operations".
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=5.0)
+JOB_LEASE_SECONDS = env.float("JOB_LEASE_SECONDS", default=20.0)
+JOB_SWEEP_SECONDS = env.float("JOB_SWEEP_SECONDS", default=15.0)
+JOB_REPUBLISH_SECONDS = env.float("JOB_REPUBLISH_SECONDS", default=60.0)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
 CELERY_BEAT_SCHEDULE = {
-    "fail-stalled-jobs": {
-        "task": "apps.core.tasks.fail_stalled_jobs",
-        "schedule": timedelta(minutes=5),
+    "recover-jobs": {
+        "task": "apps.core.tasks.recover_jobs",
+        "schedule": timedelta(seconds=JOB_SWEEP_SECONDS),
+        "options": {"expires": JOB_SWEEP_SECONDS},
     },
     "fail-stuck-agent-runs": {
         "task": "apps.proposals.tasks.fail_stuck_runs",

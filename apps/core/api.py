@@ -14,6 +14,7 @@ from .models import Job
 
 class JobOutputSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
+    max_attempts = serializers.SerializerMethodField(help_text="Attempts its kind allows when workers die.")
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
@@ -27,12 +28,17 @@ class JobOutputSerializer(serializers.ModelSerializer):
             "params",
             "result",
             "error",
+            "attempts",
+            "max_attempts",
             "created_at",
             "started_at",
             "finished_at",
             "duration_seconds",
             "url",
         ]
+
+    def get_max_attempts(self, job: Job) -> int:
+        return services.job_payload(job)["max_attempts"]
 
     def get_url(self, job: Job) -> str:
         return reverse("api:job-detail", kwargs={"job_id": job.id})

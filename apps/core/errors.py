@@ -94,6 +94,16 @@ def _first_code(codes: Any) -> str:
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    from .dependencies import RETRY_AFTER_SECONDS, log_unavailable, unavailable_body, unavailable_dependency
+
+    dependency = unavailable_dependency(exc)
+    if dependency is not None:  # a dependency is down: retry later, not a bug
+        log_unavailable(dependency, exc)
+        return Response(
+            unavailable_body(dependency),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, DjangoValidationError):  # raised by services and model validation
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
@@ -169,6 +179,11 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    from .dependencies import unavailable_response
+
+    unavailable = unavailable_response(request)  # the exception being handled names a dependency
+    if unavailable is not None:
+        return unavailable
     return _error_response(
         request,
         status_code=500,

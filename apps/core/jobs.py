@@ -9,6 +9,13 @@ An app declares a kind in its ``jobs`` module (discovered at start-up)::
 
 A handler raises ``JobError`` for a failure the user should read; any other exception is logged
 and shown as an internal error, without its details.
+
+A kind may declare how many attempts a job gets when its worker dies (``max_attempts``, default
+``JOB_MAX_ATTEMPTS``) and a ``cleanup(job)`` that removes what an unfinished attempt left (its
+outputs, and so their quota); core calls it before a lost attempt is re-run or failed, and when an
+attempt fails::
+
+    @register_job("vision.batch", queue="images", max_attempts=3, cleanup=remove_outputs)
 """
 
 from collections.abc import Callable
@@ -19,6 +26,7 @@ from django.conf import settings
 
 Report = Callable[..., None]
 Handler = Callable[..., dict[str, Any] | None]
+Cleanup = Callable[[Any], None]
 
 
 class JobError(Exception):
@@ -30,17 +38,25 @@ class JobKind:
     name: str
     queue: str
     handler: Handler
+    max_attempts: int | None = None  # None: settings.JOB_MAX_ATTEMPTS
+    cleanup: Cleanup | None = None
+
+    @property
+    def attempt_limit(self) -> int:
+        return max(1, self.max_attempts or settings.JOB_MAX_ATTEMPTS)
 
 
 _registry: dict[str, JobKind] = {}
 
 
-def register_job(name: str, *, queue: str = "default") -> Callable[[Handler], Handler]:
+def register_job(
+    name: str, *, queue: str = "default", max_attempts: int | None = None, cleanup: Cleanup | None = None
+) -> Callable[[Handler], Handler]:
     if queue not in settings.JOB_QUEUES:
         raise ValueError(f"Unknown queue {queue!r} for job kind {name!r}; known: {settings.JOB_QUEUES}")
 
     def decorator(handler: Handler) -> Handler:
-        _registry[name] = JobKind(name=name, queue=queue, handler=handler)
+        _registry[name] = JobKind(name=name, queue=queue, handler=handler, max_attempts=max_attempts, cleanup=cleanup)
         return handler
 
     return decorator

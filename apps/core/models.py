@@ -12,6 +12,8 @@ class Job(models.Model):
     """
 
     class Status(models.TextChoices):
+        # queued -> running -> succeeded | failed; a running attempt whose worker died goes back to
+        # queued (or to failed once its kind's attempts are spent): see core.services.
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
@@ -29,10 +31,17 @@ class Job(models.Model):
     params = models.JSONField(default=dict, blank=True)
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Attempts started, the current one included.")
     request_id = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its message was last handed to the broker (for re-publishing)."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="The running attempt's lease: renewed by its worker every few seconds."
+    )
+    worker = models.CharField(max_length=255, blank=True, help_text="host:pid of the running attempt's process.")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -40,6 +49,7 @@ class Job(models.Model):
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="job_owner_recent"),
             models.Index(fields=["status", "started_at"], name="job_status_started"),
+            models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="job_progress_0_100"),

@@ -3,10 +3,24 @@
 Job state moves queued -> running -> succeeded | failed. Every move is a conditional UPDATE on the
 current status (a worker that lost the race changes nothing), and each one is announced to the
 job's WebSocket group after the transaction commits.
+
+Jobs own their attempts. Each claim starts attempt ``attempts + 1`` and records its process
+(``worker``); in a real worker the attempt holds a lease (``heartbeat_at``) renewed every
+``JOB_HEARTBEAT_SECONDS``. An attempt is lost when its lease is older than ``JOB_LEASE_SECONDS`` or
+its process is gone; then its outputs are removed (the kind's ``cleanup``) and the job is queued
+again, or failed with the reason once the kind's attempts are spent. Two paths find lost attempts:
+the message Celery redelivers when a pool process dies (``run_job`` resumes the job), and the sweep
+``recover_jobs`` (a whole worker node gone), which also re-publishes queued jobs whose message the
+broker lost. Every write of an attempt is fenced by its number, so a worker that was only paused
+cannot overwrite the attempt that replaced it.
 """
 
+import contextlib
 import hashlib
 import logging
+import os
+import socket
+import threading
 from datetime import timedelta
 from enum import Enum
 from typing import Any
@@ -15,10 +29,11 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from .dependencies import LABELS, DependencyUnavailable, unavailable_dependency
 from .jobs import JobError, get_job_kind
 from .models import IdempotencyKey, Job
 from .request_context import get_request_id
@@ -44,6 +59,8 @@ def job_payload(job: Job) -> dict[str, Any]:
         "params": job.params,
         "result": job.result,
         "error": job.error,
+        "attempts": job.attempts,
+        "max_attempts": _attempt_limit(job),
         "created_at": job.created_at.isoformat() if job.created_at else None,
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
@@ -83,10 +100,19 @@ def _announce(job_id) -> None:
     transaction.on_commit(send)
 
 
-def enqueue_job(*, owner, kind: str, params: dict[str, Any] | None = None) -> Job:
-    """Create a queued job and hand it to a worker on its kind's queue after commit."""
+def _publish(job_id, queue: str) -> None:
     from .tasks import run_job
 
+    run_job.apply_async(args=[str(job_id)], queue=queue)
+
+
+def enqueue_job(*, owner, kind: str, params: dict[str, Any] | None = None) -> Job:
+    """Create a queued job and hand it to a worker on its kind's queue after commit.
+
+    When the broker cannot take the message, the job is failed with that reason and the request
+    answers 503 (``DependencyUnavailable``): the client retries instead of waiting for a job
+    nobody will run.
+    """
     job_kind = get_job_kind(kind)
     with transaction.atomic():
         job = Job.objects.create(
@@ -95,78 +121,316 @@ def enqueue_job(*, owner, kind: str, params: dict[str, Any] | None = None) -> Jo
             queue=job_kind.queue,
             params=params or {},
             request_id=get_request_id() or "",
+            queued_at=timezone.now(),
         )
-        run_job.apply_async_on_commit(args=[str(job.id)], queue=job_kind.queue)
+
+        def publish() -> None:
+            try:
+                _publish(job.id, job_kind.queue)
+            except Exception as exc:
+                if unavailable_dependency(exc) is None:
+                    raise
+                fail_job(job_id=job.id, error="The task broker was unavailable, so the job never started; retry.")
+                raise DependencyUnavailable("broker") from exc
+
+        transaction.on_commit(publish)
     return job
 
 
-def claim_job(*, job_id) -> bool:
-    """Move a queued job to running; False when another worker has it or it is finished."""
+def worker_identity() -> str:
+    """``host:pid`` of this process, recorded on the attempt it runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_job(*, job_id, worker: str = "", lease: bool = False) -> bool:
+    """Move a queued job to running as a new attempt; False when another worker has it or it is
+    finished. With ``lease`` the attempt holds a lease its worker must renew (``JobHeartbeat``)."""
+    now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
-        status=Job.Status.RUNNING, started_at=timezone.now(), progress=0, attempts=F("attempts") + 1
+        status=Job.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now if lease else None,
+        worker=worker[:255],
+        progress=0,
+        attempts=F("attempts") + 1,
     )
     if claimed:
         _announce(job_id)
     return bool(claimed)
 
 
-def report_progress(*, job_id, progress: int, message: str = "") -> None:
-    """Record progress (0-100) of a running job."""
+class AttemptSuperseded(Exception):
+    """The attempt running this code was declared lost and the job moved on without it."""
+
+
+def report_progress(*, job_id, progress: int, message: str = "", attempt: int | None = None) -> None:
+    """Record progress (0-100) of a running job. Given the ``attempt`` that reports, raises
+    ``AttemptSuperseded`` when that attempt is no longer the job's (it was declared lost)."""
     progress = max(0, min(100, int(progress)))
-    if Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(progress=progress, message=message[:255]):
+    running = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING)
+    if attempt is not None:
+        running = running.filter(attempts=attempt)
+    if running.update(progress=progress, message=message[:255]):
         _announce(job_id)
+    elif attempt is not None:
+        raise AttemptSuperseded(f"job {job_id}: attempt {attempt} is no longer running")
 
 
-def complete_job(*, job_id, result: dict[str, Any] | None) -> bool:
-    changed = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
-        status=Job.Status.SUCCEEDED, progress=100, result=result, error="", finished_at=timezone.now()
+def complete_job(*, job_id, result: dict[str, Any] | None, attempt: int | None = None) -> bool:
+    running = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING)
+    if attempt is not None:
+        running = running.filter(attempts=attempt)
+    changed = running.update(
+        status=Job.Status.SUCCEEDED,
+        progress=100,
+        result=result,
+        error="",
+        finished_at=timezone.now(),
+        heartbeat_at=None,
     )
     if changed:
         _announce(job_id)
     return bool(changed)
 
 
-def fail_job(*, job_id, error: str) -> bool:
-    changed = Job.objects.filter(pk=job_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
-        status=Job.Status.FAILED, error=error, finished_at=timezone.now()
-    )
-    if changed:
+def fail_job(*, job_id, error: str, attempt: int | None = None) -> bool:
+    """Fail a queued or running job (only while ``attempt`` is its current one, when given), after
+    its kind's cleanup removed what the attempt left."""
+    with transaction.atomic():
+        pending = Job.objects.select_for_update().filter(pk=job_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
+        if attempt is not None:
+            pending = pending.filter(attempts=attempt)
+        job = pending.first()
+        if job is None:
+            return False
+        if job.status == Job.Status.RUNNING:
+            _clean_up_attempt(job)
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED, error=error, finished_at=timezone.now(), heartbeat_at=None
+        )
         _announce(job_id)
-    return bool(changed)
+    return True
 
 
-def run_job(*, job_id) -> None:
-    """Claim the job, run its kind's handler and record the outcome. Safe to call twice."""
-    if not claim_job(job_id=job_id):
-        logger.info("Job %s is not queued any more; nothing to do", job_id)
+def _clean_up_attempt(job: Job) -> None:
+    """Remove what an unfinished attempt left (its kind's ``cleanup``): outputs and their quota."""
+    try:
+        cleanup = get_job_kind(job.kind).cleanup
+    except LookupError:
         return
+    if cleanup is not None:
+        cleanup(job)
+
+
+def _attempt_limit(job: Job) -> int:
+    try:
+        return get_job_kind(job.kind).attempt_limit
+    except LookupError:
+        return 1
+
+
+def release_lost_attempt(*, job_id, attempt: int, reason: str, republish: bool) -> str | None:
+    """The worker running ``attempt`` is gone: remove the attempt's outputs and queue the job again
+    (published again after commit when ``republish``), or fail it with the reason once its kind's
+    attempts are spent. Returns ``"requeued"``, ``"failed"``, or None when the attempt was not the
+    job's running one any more (someone else handled it)."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id, status=Job.Status.RUNNING, attempts=attempt).first()
+        if job is None:
+            return None
+        _clean_up_attempt(job)
+        limit = _attempt_limit(job)
+        now = timezone.now()
+        if attempt >= limit:
+            Job.objects.filter(pk=job.pk).update(
+                status=Job.Status.FAILED,
+                error=f"The worker running this job stopped ({reason}) on each of its {limit} attempt(s); "
+                "it was given up.",
+                finished_at=now,
+                heartbeat_at=None,
+            )
+            outcome = "failed"
+        else:
+            Job.objects.filter(pk=job.pk).update(
+                status=Job.Status.QUEUED,
+                progress=0,
+                message=f"Attempt {attempt} of {limit} was lost ({reason}); queued again.",
+                queued_at=now,
+                heartbeat_at=None,
+                worker="",
+            )
+            outcome = "requeued"
+            if republish:
+                transaction.on_commit(lambda: _publish(job.id, job.queue))
+        _announce(job_id)
+    logger.warning("Job %s: attempt %d lost (%s): %s", job_id, attempt, reason, outcome)
+    return outcome
+
+
+def _pid_is_gone(worker: str) -> bool:
+    """Whether ``worker`` (``host:pid``) names a process of this host that no longer exists."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def lost_reason(job: Job, *, now=None) -> str | None:
+    """Why the running attempt of ``job`` is lost, or None while it may still be alive: its lease
+    expired, its process (on this host) is gone, or it ran without a lease past the stall timeout."""
+    now = now or timezone.now()
+    if job.status != Job.Status.RUNNING:
+        return None
+    if job.heartbeat_at is not None:
+        if job.heartbeat_at < now - timedelta(seconds=settings.JOB_LEASE_SECONDS):
+            return f"no heartbeat for {int((now - job.heartbeat_at).total_seconds())} s"
+        if job.worker and _pid_is_gone(job.worker):
+            return "its worker process died"
+        return None
+    if job.started_at and job.started_at < now - settings.JOB_STALL_TIMEOUT:
+        return "it stopped responding"
+    return None
+
+
+class JobHeartbeat:
+    """Renews the lease of a running attempt every ``JOB_HEARTBEAT_SECONDS`` from a thread (with its
+    own database connection) while the handler works; a failed renewal (database down) is retried
+    at the next beat."""
+
+    def __init__(self, *, job_id, attempt: int):
+        self.job_id, self.attempt = job_id, attempt
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"job-heartbeat-{job_id}", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(settings.JOB_HEARTBEAT_SECONDS):
+            try:
+                Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING, attempts=self.attempt).update(
+                    heartbeat_at=timezone.now()
+                )
+            except Exception:
+                logger.warning("Job %s: could not renew its lease", self.job_id, exc_info=True)
+            finally:
+                connection.close()
+
+    def __enter__(self) -> "JobHeartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(timeout=settings.JOB_HEARTBEAT_SECONDS + 5)
+
+
+def run_job(*, job_id, lease: bool = False) -> None:
+    """Claim the job, run its kind's handler and record the outcome. Safe to call twice.
+
+    A redelivered message whose job is "running" resumes it when that attempt is lost (its lease
+    expired or its process is gone): the attempt is released (outputs removed) and claimed anew.
+    With ``lease`` (a real worker), the attempt renews its lease while it runs.
+    """
+    worker = worker_identity() if lease else ""
+    if not claim_job(job_id=job_id, worker=worker, lease=lease):
+        job = Job.objects.filter(pk=job_id).first()
+        reason = lost_reason(job) if job is not None else None
+        if (
+            reason is None
+            or release_lost_attempt(job_id=job_id, attempt=job.attempts, reason=reason, republish=False) != "requeued"
+            or not claim_job(job_id=job_id, worker=worker, lease=lease)
+        ):
+            logger.info("Job %s is not queued any more; nothing to do", job_id)
+            return
     job = Job.objects.get(pk=job_id)
-    logger.info("Job %s (%s) started", job.id, job.kind)
+    attempt = job.attempts
+    logger.info("Job %s (%s) started, attempt %d", job.id, job.kind, attempt)
 
     def report(progress: int, message: str = "") -> None:
-        report_progress(job_id=job_id, progress=progress, message=message)
+        report_progress(job_id=job_id, progress=progress, message=message, attempt=attempt)
 
+    with JobHeartbeat(job_id=job_id, attempt=attempt) if lease else contextlib.nullcontext():
+        try:
+            result = get_job_kind(job.kind).handler(job, report)
+        except AttemptSuperseded:
+            logger.warning("Job %s: attempt %d was declared lost while it ran; its work is dropped", job_id, attempt)
+        except JobError as exc:
+            fail_job(job_id=job_id, error=str(exc), attempt=attempt)
+            logger.info("Job %s failed: %s", job_id, exc)
+        except Exception as exc:
+            dependency = unavailable_dependency(exc)
+            logger.exception("Job %s (%s) crashed", job_id, job.kind)
+            error = (
+                f"{LABELS[dependency]} was unavailable while the job ran (reference {job_id}); retry."
+                if dependency
+                else f"Internal error while running the job (reference {job_id})."
+            )
+            fail_job(job_id=job_id, error=error, attempt=attempt)
+        else:
+            if complete_job(job_id=job_id, result=result, attempt=attempt):
+                logger.info("Job %s succeeded", job_id)
+            else:
+                logger.warning("Job %s: attempt %d finished after it was declared lost; dropped", job_id, attempt)
+
+
+def _queued_messages(queue: str) -> int | None:
+    """Messages waiting in the broker's ``queue``; None without a broker (eager) or when it cannot
+    be asked (down: nothing to re-publish to either)."""
+    from celery import current_app
+
+    if current_app.conf.task_always_eager or str(current_app.conf.broker_url).startswith("memory://"):
+        return None
     try:
-        result = get_job_kind(job.kind).handler(job, report)
-    except JobError as exc:
-        fail_job(job_id=job_id, error=str(exc))
-        logger.info("Job %s failed: %s", job_id, exc)
-    except Exception:
-        logger.exception("Job %s (%s) crashed", job_id, job.kind)
-        fail_job(job_id=job_id, error=f"Internal error while running the job (reference {job_id}).")
-    else:
-        complete_job(job_id=job_id, result=result)
-        logger.info("Job %s succeeded", job_id)
+        with current_app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1)
+            try:
+                return conn.default_channel.queue_declare(queue=queue, passive=True).message_count
+            except conn.channel_errors:  # the queue is not declared (a broker that lost its state)
+                return 0
+    except Exception as exc:
+        if unavailable_dependency(exc) is None:
+            raise
+        logger.warning("The job sweep cannot reach the broker: %s", exc)
+        return None
 
 
-def fail_stalled_jobs() -> int:
-    """Fail jobs running for longer than ``JOB_STALL_TIMEOUT`` (their worker died). Returns the count."""
-    cutoff = timezone.now() - settings.JOB_STALL_TIMEOUT
-    stalled = list(Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=cutoff).values_list("pk", flat=True))
-    failed = sum(fail_job(job_id=pk, error="The job stopped responding and was abandoned.") for pk in stalled)
-    if failed:
-        logger.warning("Marked %d stalled job(s) as failed", failed)
-    return failed
+def recover_jobs(*, now=None) -> dict[str, int]:
+    """The job sweep (beat, every ``JOB_SWEEP_SECONDS``): re-queue or fail running attempts whose
+    lease expired (their worker died) or that ran without a lease past ``JOB_STALL_TIMEOUT``, and
+    re-publish jobs queued for ``JOB_REPUBLISH_SECONDS`` while their broker queue is empty (the
+    message was lost, e.g. a broker restarted without persistence)."""
+    now = now or timezone.now()
+    counts = {"requeued": 0, "failed": 0, "republished": 0}
+    lease_cutoff = now - timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    suspects = Job.objects.filter(status=Job.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=lease_cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=now - settings.JOB_STALL_TIMEOUT)
+    )
+    for job in suspects:
+        reason = lost_reason(job, now=now)
+        if reason:
+            outcome = release_lost_attempt(job_id=job.pk, attempt=job.attempts, reason=reason, republish=True)
+            if outcome:
+                counts[outcome] += 1
+
+    republish_cutoff = now - timedelta(seconds=settings.JOB_REPUBLISH_SECONDS)
+    waiting = Job.objects.filter(status=Job.Status.QUEUED).filter(
+        Q(queued_at__lt=republish_cutoff) | Q(queued_at__isnull=True, created_at__lt=republish_cutoff)
+    )
+    for queue in waiting.values_list("queue", flat=True).distinct():
+        if _queued_messages(queue) != 0:  # messages still wait (a backlog), or the broker is not there
+            continue
+        for job_id, queued_at in waiting.filter(queue=queue).values_list("pk", "queued_at"):
+            # Only the sweep that moves queued_at publishes: two sweeps never double a message.
+            if Job.objects.filter(pk=job_id, status=Job.Status.QUEUED, queued_at=queued_at).update(queued_at=now):
+                _publish(job_id, queue)
+                counts["republished"] += 1
+    if any(counts.values()):
+        logger.warning("Job sweep: %s", counts)
+    return counts
 
 
 # --- Idempotency keys --------------------------------------------------------------------------

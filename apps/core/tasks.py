@@ -5,14 +5,15 @@ from celery import shared_task
 from . import services
 
 
-@shared_task
-def run_job(job_id: str) -> None:
-    services.run_job(job_id=job_id)
+@shared_task(bind=True)
+def run_job(self, job_id: str) -> None:
+    # In a real worker the attempt holds a lease; run eagerly, it lives and dies with its caller.
+    services.run_job(job_id=job_id, lease=not self.request.is_eager)
 
 
 @shared_task
-def fail_stalled_jobs() -> int:
-    return services.fail_stalled_jobs()
+def recover_jobs() -> dict[str, int]:
+    return services.recover_jobs()
 
 
 @shared_task

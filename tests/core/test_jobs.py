@@ -128,13 +128,16 @@ def test_progress_is_clamped_and_only_for_running_jobs():
     assert len(job.message) == 255
 
 
-def test_stalled_jobs_are_failed(settings):
-    stalled = JobFactory(status=Job.Status.RUNNING, started_at=timezone.now() - settings.JOB_STALL_TIMEOUT * 2)
-    fresh = JobFactory(status=Job.Status.RUNNING, started_at=timezone.now())
-    assert services.fail_stalled_jobs() == 1
+def test_jobs_running_without_a_lease_past_the_stall_timeout_are_failed_on_their_last_attempt(settings):
+    stalled = JobFactory(
+        status=Job.Status.RUNNING, attempts=3, started_at=timezone.now() - settings.JOB_STALL_TIMEOUT * 2
+    )
+    fresh = JobFactory(status=Job.Status.RUNNING, attempts=1, started_at=timezone.now())
+    assert services.recover_jobs()["failed"] == 1
     stalled.refresh_from_db()
     fresh.refresh_from_db()
     assert stalled.status == Job.Status.FAILED
+    assert "stopped responding" in stalled.error
     assert fresh.status == Job.Status.RUNNING
 
 
