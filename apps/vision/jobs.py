@@ -48,11 +48,17 @@ def _load(job, file_id: str) -> tuple[ImageFile, np.ndarray]:
             raise JobError(f"{row.name}: {exc}") from exc
 
 
-def _fresh_start(job) -> None:
-    if job.attempts <= 1:  # a first attempt has nothing to clear
-        return
+def remove_outputs(job) -> None:
+    """Remove what an unfinished attempt stored (outputs and archive; the files go once the deletion
+    commits), which gives their bytes back to the owner's quota. Core calls it when an attempt is
+    lost or fails."""
     for row in ImageFile.objects.filter(job=job, role__in=[ImageFile.Role.OUTPUT, ImageFile.Role.ARCHIVE]):
         row.delete()
+
+
+def _fresh_start(job) -> None:
+    if job.attempts > 1:  # an earlier attempt may have left outputs (core normally removed them)
+        remove_outputs(job)
 
 
 def _store(job, name: str, pixels, fmt: str) -> ImageFile:
@@ -130,7 +136,7 @@ def _single(job, report) -> dict:
 
 
 for _operation in services.OPERATIONS:
-    register_job(f"vision.{_operation}", queue="images")(_single)
+    register_job(f"vision.{_operation}", queue="images", cleanup=remove_outputs)(_single)
 
 
 def _batch_item(job, file_id: str, operation: str, options: dict) -> dict:
@@ -153,7 +159,7 @@ def _batch_item_in_thread(*args) -> dict:
         connection.close()  # the thread's own database connection
 
 
-@register_job("vision.batch", queue="images")
+@register_job("vision.batch", queue="images", cleanup=remove_outputs)
 def run_batch(job, report) -> dict:
     """One operation over many images, ``VISION_BATCH_THREADS`` at a time: per-image status, and a
     zip of every output (in input order)."""

@@ -5,6 +5,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from django.db.models import Sum
 from PIL import Image
 
 from apps.core.models import Job
@@ -244,3 +245,27 @@ def test_a_rerun_replaces_the_outputs_of_an_interrupted_attempt(run):
     core_services.run_job(job_id=job.pk)
     outputs = set(ImageFile.objects.filter(job=job, role="output").values_list("id", flat=True))
     assert len(outputs) == 1 and outputs.isdisjoint(first_outputs)
+
+
+def test_a_lost_last_attempt_fails_with_the_reason_and_gives_its_outputs_quota_back(run, user, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.core import services as core_services
+    from apps.vision import services as vision_services
+
+    _, job = run("enhance/", {"image": upload(encoded(low_contrast(60, 40)))})
+    inputs_only = ImageFile.objects.filter(job=job).exclude(role="output").aggregate(n=Sum("bytes"))["n"]
+    assert vision_services.used_bytes(user) > inputs_only  # the outputs count against the quota
+    # As if its worker died mid-way through the last attempt it is allowed.
+    Job.objects.filter(pk=job.pk).update(
+        status="running",
+        attempts=settings.JOB_MAX_ATTEMPTS,
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.JOB_LEASE_SECONDS + 1),
+    )
+    assert core_services.recover_jobs()["failed"] == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and "no heartbeat" in job.error
+    assert not ImageFile.objects.filter(job=job, role__in=["output", "archive"]).exists()
+    assert vision_services.used_bytes(user) == inputs_only
