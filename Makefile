@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test lint check pytest e2e bench install vendor migrate seed clean
+.PHONY: run test lint check pytest failure chromium e2e bench install vendor migrate seed clean
 
 # --- set-up ------------------------------------------------------------------------------------
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -58,9 +58,26 @@ check: install
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 
-pytest: install
-	$(PY) -m pytest -n 2 -m "not e2e and not serial"
-	$(PY) -m pytest -m "serial or e2e"
+pytest: install chromium
+	$(PY) -m pytest -n 2 -m "not e2e and not serial and not failure"
+	$(PY) -m pytest -m "(serial or e2e) and not failure"
+
+# Failure tests: kill workers, pause and restart throwaway Redis and PostgreSQL servers (minutes).
+failure: install
+	$(PY) -m pytest -m failure
+
+# The browser tests need Chromium: installed here when missing and we can (root with apt), else
+# the one command to run is printed.
+CHROMIUM_HINT := Chromium is needed for the browser tests. Install it with:  sudo apt-get install -y chromium   (or set CHROMIUM_PATH)
+chromium:
+	@if [ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
+	    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null; } \
+	    || { echo "$(CHROMIUM_HINT)"; exit 1; }; \
+	else echo "$(CHROMIUM_HINT)"; exit 1; fi
 
 bench: install
 	$(PY) bench/run.py
