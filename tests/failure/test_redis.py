@@ -26,7 +26,7 @@ from tests.failure.harness import (
     free_port,
     start_beat,
     start_worker,
-    test_database_url,
+    children_database_url,
     wait_until,
 )
 
@@ -80,7 +80,7 @@ def all_finished(ids):
 @pytest.fixture
 def stack(production_shape, tmp_path):
     redis = RedisServer().start()
-    env = child_env(DATABASE_URL=test_database_url(), REDIS_URL=redis.url, CACHE_KEY_PREFIX="failure")
+    env = child_env(DATABASE_URL=children_database_url(), REDIS_URL=redis.url, CACHE_KEY_PREFIX="failure")
     port = free_port()
     web = Process(
         "web",

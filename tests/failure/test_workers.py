@@ -11,7 +11,7 @@ from apps.core import services
 from apps.core.models import Job
 from tests.factories import UserFactory
 from tests.failure import slow_job  # noqa: F401 - registers test.slow here as in the workers
-from tests.failure.harness import child_env, start_beat, start_worker, test_database_url, wait_until
+from tests.failure.harness import child_env, start_beat, start_worker, children_database_url, wait_until
 
 pytestmark = [pytest.mark.failure, pytest.mark.serial]
 
@@ -33,7 +33,7 @@ def finished(job_id):
 
 
 def test_a_pool_process_killed_mid_job_is_replaced_and_the_job_re_run(production_shape, figures):
-    worker = start_worker("pool-kill", child_env(DATABASE_URL=test_database_url()))
+    worker = start_worker("pool-kill", child_env(DATABASE_URL=children_database_url()))
     try:
         job = services.enqueue_job(owner=UserFactory(), kind="test.slow", params={"steps": 12, "step_seconds": 0.5})
         running = wait_until(lambda: running_past(job.id, 25), timeout=90, what="job running")
@@ -55,7 +55,7 @@ def test_a_pool_process_killed_mid_job_is_replaced_and_the_job_re_run(production
 def test_a_worker_node_killed_mid_job_is_noticed_by_the_sweep_and_the_job_re_run_elsewhere(
     production_shape, figures, tmp_path
 ):
-    env = child_env(DATABASE_URL=test_database_url())
+    env = child_env(DATABASE_URL=children_database_url())
     first = start_worker("node-a", env)
     second = beat = None
     try:
