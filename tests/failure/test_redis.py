@@ -23,10 +23,10 @@ from tests.failure.harness import (
     Process,
     RedisServer,
     child_env,
+    children_database_url,
     free_port,
     start_beat,
     start_worker,
-    children_database_url,
     wait_until,
 )
 

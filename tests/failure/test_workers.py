@@ -11,7 +11,7 @@ from apps.core import services
 from apps.core.models import Job
 from tests.factories import UserFactory
 from tests.failure import slow_job  # noqa: F401 - registers test.slow here as in the workers
-from tests.failure.harness import child_env, start_beat, start_worker, children_database_url, wait_until
+from tests.failure.harness import child_env, children_database_url, start_beat, start_worker, wait_until
 
 pytestmark = [pytest.mark.failure, pytest.mark.serial]
 
