@@ -89,14 +89,16 @@ def stack(production_shape, tmp_path):
     )
     worker = start_worker("redis-outage", env)
     beat = start_beat(env, tmp_path)
-    user = UserFactory()
-    _, key = accounts.create_api_key(user=user, name="prober")
-    wait_until(lambda: _answers(port), timeout=240, what="web up")
-    worker.wait_for_log("ready.", timeout=240)
-    yield {"redis": redis, "url": f"http://127.0.0.1:{port}", "key": key, "user": user, "worker": worker, "web": web}
-    for process in (web, worker, beat):
-        process.stop()
-    redis.close()
+    try:
+        user = UserFactory()
+        _, key = accounts.create_api_key(user=user, name="prober")
+        wait_until(lambda: _answers(port), timeout=240, what="web up")
+        worker.wait_for_log("ready.", timeout=240)
+        yield {"redis": redis, "url": f"http://127.0.0.1:{port}", "key": key, "user": user, "worker": worker}
+    finally:  # also when start-up failed: no process outlives the test
+        for process in (web, worker, beat):
+            process.stop()
+        redis.close()
 
 
 def _answers(port) -> bool:
