@@ -118,6 +118,7 @@ def production_env(database_name: str, **extra) -> dict:
         "LOG_LEVEL": "WARNING",
         "WEB_CONCURRENCY": "2",
         "NUM_PROXIES": "1",
+        "GUNICORN_CMD_ARGS": "--no-control-socket",  # several benchmarks may run on one machine
     }
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         env["DATABASE_URL"] = f"{os.environ['DATABASE_URL'].rsplit('/', 1)[0]}/{database_name}"
@@ -127,7 +128,7 @@ def production_env(database_name: str, **extra) -> dict:
     return env
 
 
-def _wait_for(url: str, process: subprocess.Popen, what: str, seconds: float = 120) -> None:
+def _wait_for(url: str, process: subprocess.Popen, what: str, seconds: float = 600) -> None:
     import httpx
 
     deadline = time.monotonic() + seconds
