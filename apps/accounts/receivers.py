@@ -1,10 +1,11 @@
 """Audit of Django's own sign-in signals (web and API sign-ins both send them)."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from . import services
-from .models import SecurityEvent, User
+from .models import ApiKey, SecurityEvent, User
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.audit_login")
@@ -32,3 +33,17 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
         request=request,
         identifier=identifier[:254],
     )
+
+
+# Cached API-key records (services.authenticate_api_key) must not outlive a change to the key or to
+# its user (revoked, deactivated, tier or role changed, deleted).
+@receiver([post_save, post_delete], sender=ApiKey, dispatch_uid="accounts.forget_api_key")
+def forget_api_key(sender, instance, **kwargs):
+    services.forget_api_keys(prefixes=[instance.prefix])
+
+
+@receiver([post_save, post_delete], sender=User, dispatch_uid="accounts.forget_users_api_keys")
+def forget_users_api_keys(sender, instance, created=False, update_fields=None, **kwargs):
+    if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
+        return
+    services.forget_api_keys(prefixes=list(ApiKey.objects.filter(user_id=instance.pk).values_list("prefix", flat=True)))

@@ -247,6 +247,7 @@ def revoke_all_tokens(*, user: User) -> None:
     outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
     BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True)
     User.objects.filter(pk=user.pk).update(tokens_valid_after=timezone.now())
+    forget_api_keys(prefixes=ApiKey.objects.filter(user=user).values_list("prefix", flat=True))
 
 
 # --- passwords ------------------------------------------------------------------------------------
@@ -348,22 +349,45 @@ def looks_like_api_key(value: str) -> bool:
     return value.startswith(f"{API_KEY_PREFIX}_")
 
 
+API_KEY_RECORD_SECONDS = 300
+
+
+def _api_key_record_key(prefix: str) -> str:
+    return f"apikey:{prefix}"
+
+
+def forget_api_keys(*, prefixes) -> None:
+    """Drop cached API-key records (a key was revoked, or its user changed): the next request with
+    one of them reads the database again."""
+    keys = [_api_key_record_key(p) for p in prefixes]
+    if keys:
+        cache.delete_many(keys)
+
+
 def authenticate_api_key(*, key: str, request) -> tuple[User, ApiKey]:
     """The user of an active key. A wrong key counts as a failure for django-axes (per IP); once an
-    IP is locked out, every key from it is refused until the cool-off ends."""
+    IP is locked out, every key from it is refused until the cool-off ends.
+
+    The hot path is one cache round trip: the IP's lockout flag and the key's record (the row with
+    its user, cached for ``API_KEY_RECORD_SECONDS`` and dropped when the key or its user changes,
+    see ``receivers``) are read together; the database is read only when the record is not cached."""
     lock_key = f"apikey-lockout:{client_ip(request)}"
-    locked_until = cache.get(lock_key)  # one cache read per request, not axes' aggregate query
+    parts = key.split("_", 2)
+    record_key = _api_key_record_key(parts[1]) if len(parts) == 3 else None
+    found = cache.get_many([lock_key, record_key] if record_key else [lock_key])
+    locked_until = found.get(lock_key)
     if locked_until is not None:
         wait = max(1, int(locked_until - timezone.now().timestamp()))
         raise TooManyAttempts(lockout_message(wait), wait=wait, code="locked_out")
-    parts = key.split("_", 2)
-    api_key = None
-    if len(parts) == 3:
+    api_key = found.get(record_key) if record_key else None
+    if api_key is None and record_key:
         api_key = (
             ApiKey.objects.select_related("user")
             .filter(prefix=parts[1], revoked_at__isnull=True, user__is_active=True)
             .first()
         )
+        if api_key is not None:
+            cache.set(record_key, api_key, timeout=API_KEY_RECORD_SECONDS)
     if api_key is None or not hmac.compare_digest(api_key.key_hash, _api_key_hash(key)):
         user_login_failed.send(sender=__name__, credentials=API_KEY_CREDENTIALS, request=request)
         if getattr(request, "axes_locked_out", False) or _axes_locked(request):
@@ -371,11 +395,14 @@ def authenticate_api_key(*, key: str, request) -> tuple[User, ApiKey]:
             cache.set(lock_key, timezone.now().timestamp() + error.wait, timeout=error.wait)
             raise error
         raise exceptions.AuthenticationFailed("Invalid or revoked API key.", code="invalid_api_key")
-    stale = timezone.now() - timedelta(seconds=API_KEY_TOUCH_SECONDS)
+    now = timezone.now()
+    stale = now - timedelta(seconds=API_KEY_TOUCH_SECONDS)
     if api_key.last_used_at is None or api_key.last_used_at < stale:  # a write at most once per period
         ApiKey.objects.filter(pk=api_key.pk).filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)).update(
-            last_used_at=timezone.now()
+            last_used_at=now
         )
+        api_key.last_used_at = now
+        cache.set(record_key, api_key, timeout=API_KEY_RECORD_SECONDS)
     return api_key.user, api_key
 
 

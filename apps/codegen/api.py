@@ -6,6 +6,7 @@ languages and templates work regardless (templates render offline)."""
 import json
 
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -134,10 +135,25 @@ def event_stream(events):
         events.close()
 
 
+async def async_event_stream(events):
+    """``event_stream`` for an ASGI server: one event at a time, and the response's cancellation (the
+    client went away) reaches the generation's stream."""
+    try:
+        async for event in events:
+            yield f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
+    finally:
+        await events.aclose()
+
+
 def answer(request, prepared: services.Request):
-    """The generation as JSON (201), or streamed as Server-Sent Events with ``?stream=1``."""
+    """The generation as JSON (201), or streamed as Server-Sent Events with ``?stream=1`` (from an
+    async generator under an ASGI server, a plain one under WSGI)."""
     if request.query_params.get("stream") in ("1", "true"):
-        response = StreamingHttpResponse(event_stream(services.stream(prepared)), content_type="text/event-stream")
+        if isinstance(request._request, ASGIRequest):
+            events = async_event_stream(services.astream(prepared))
+        else:
+            events = event_stream(services.stream(prepared))
+        response = StreamingHttpResponse(events, content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
         return response

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as clock
@@ -300,6 +300,36 @@ def stream(request: Request) -> Iterator[dict]:
         if not completed:
             pieces.close()  # leaves the SDK's stream context: the HTTP request to Claude is closed
             finish(request, text=answer.text, answer=None, started=started, status=Generation.Status.CANCELLED)
+
+
+async def astream(request: Request) -> AsyncIterator[dict]:
+    """``stream`` for an ASGI server: each piece is handed on as it arrives (a sync iterator would
+    be read to the end before the first byte is sent), and when the server cancels the response
+    because the client went away, the upstream request is closed and what arrived is recorded as
+    a cancelled generation."""
+    from asgiref.sync import sync_to_async
+
+    started = time.monotonic()
+    answer = claude.AsyncStreamed(
+        prompt=request.prompt, max_tokens=request.max_tokens, model=request.model, effort=request.effort
+    )
+    pieces = aiter(answer)
+    completed = False
+    try:
+        async for piece in pieces:
+            yield {"type": "text", "text": piece}
+        completed = True
+        generation = await sync_to_async(finish)(request, text=answer.text, answer=answer.answer, started=started)
+        yield {"type": "done", "generation": generation.pk}
+    except ServiceUnavailable as exc:
+        completed = True
+        yield {"type": "error", "message": str(exc.detail)}
+    finally:
+        if not completed:
+            await pieces.aclose()  # leaves the SDK's stream context: the HTTP request to Claude is closed
+            await sync_to_async(finish)(
+                request, text=answer.text, answer=None, started=started, status=Generation.Status.CANCELLED
+            )
 
 
 def generate_code(**kwargs) -> Generation:

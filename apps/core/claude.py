@@ -14,14 +14,25 @@ from .errors import ServiceUnavailable
 def client(*, purpose: str = "This feature", code: str = "generation_unavailable"):
     import anthropic
 
+    return anthropic.Anthropic(**_options(purpose=purpose, code=code))
+
+
+def async_client(*, purpose: str = "This feature", code: str = "generation_unavailable"):
+    """The same client for an event loop (an ASGI server streaming an answer)."""
+    import anthropic
+
+    return anthropic.AsyncAnthropic(**_options(purpose=purpose, code=code))
+
+
+def _options(*, purpose: str, code: str) -> dict:
     if not settings.ANTHROPIC_API_KEY:
         raise ServiceUnavailable(f"{purpose} needs Claude: set ANTHROPIC_API_KEY (see README, Settings).", code=code)
-    return anthropic.Anthropic(
-        api_key=settings.ANTHROPIC_API_KEY,
-        base_url=settings.ANTHROPIC_BASE_URL or None,
-        timeout=settings.ANTHROPIC_TIMEOUT,
-        max_retries=settings.ANTHROPIC_MAX_RETRIES,
-    )
+    return {
+        "api_key": settings.ANTHROPIC_API_KEY,
+        "base_url": settings.ANTHROPIC_BASE_URL or None,
+        "timeout": settings.ANTHROPIC_TIMEOUT,
+        "max_retries": settings.ANTHROPIC_MAX_RETRIES,
+    }
 
 
 @contextmanager

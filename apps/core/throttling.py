@@ -29,6 +29,36 @@ def tier_of(user) -> str:
     return getattr(user, "tier", "free") or "free"
 
 
+def _count(current_key: str, previous_key: str) -> tuple[int, int]:
+    """This minute's count after adding one, and the previous minute's. With Redis, one round trip
+    (``INCR``, ``EXPIRE … NX``, ``GET`` in a pipeline); with another cache, its own operations."""
+    from django_redis.exceptions import ConnectionInterrupted
+    from redis.exceptions import RedisError
+
+    client = _redis_client()
+    if client is None:
+        return _increment(current_key), cache.get(previous_key, 0)
+    current, previous = cache.make_key(current_key), cache.make_key(previous_key)
+    pipe = client.pipeline(transaction=False)
+    pipe.incr(current)
+    pipe.expire(current, WINDOW_SECONDS * 2 + 5, nx=True)
+    pipe.get(previous)
+    try:
+        count, _, before = pipe.execute()
+    except RedisError as exc:  # as django-redis reports its own failures
+        raise ConnectionInterrupted(connection=client) from exc
+    return count, int(before or 0)
+
+
+def _redis_client():
+    """The cache's Redis connection when the cache is django-redis (integers are stored as plain
+    numbers there, so ``INCR`` and ``cache.get`` agree), else None."""
+    client = getattr(cache, "client", None)
+    if client is None or not hasattr(client, "get_client"):
+        return None
+    return client.get_client(write=True)
+
+
 def _increment(key: str) -> int:
     """Atomically add one to ``key``; one round trip once the minute's counter exists."""
     for _ in range(3):
@@ -50,8 +80,7 @@ class TierRateThrottle(BaseThrottle):
 
         now = time.time()
         window = int(now // WINDOW_SECONDS)
-        current = _increment(f"throttle:{ident}:{window}")
-        previous = cache.get(f"throttle:{ident}:{window - 1}", 0)
+        current, previous = _count(f"throttle:{ident}:{window}", f"throttle:{ident}:{window - 1}")
         elapsed = (now % WINDOW_SECONDS) / WINDOW_SECONDS
         estimated = current + previous * (1 - elapsed)
 

@@ -87,6 +87,14 @@ def bars_version(instrument_id: int) -> int:
     return cache.get_or_set(f"market:bars-version:{instrument_id}", 1, timeout=None)
 
 
+def bars_versions(instrument_ids) -> dict[int, int]:
+    """``bars_version`` of many instruments in one cache round trip (an absent version is 1, as
+    ``bars_version`` would set it)."""
+    keys = {i: f"market:bars-version:{i}" for i in instrument_ids}
+    found = cache.get_many(list(keys.values()))
+    return {i: found.get(key, 1) for i, key in keys.items()}
+
+
 def quote_of(instrument: Instrument) -> Quote | None:
     return Quote.objects.filter(instrument=instrument).first()
 

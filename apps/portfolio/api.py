@@ -26,7 +26,7 @@ from apps.core.api import JobOutputSerializer
 from apps.core.idempotency import idempotent
 from apps.core.pagination import StandardPagination
 
-from . import selectors, services
+from . import read_cache, selectors, services
 from .engine import backtest as backtest_engine
 from .engine import optimize as optimize_engine
 from .models import AuditEntry, Order, Portfolio, Transaction
@@ -366,25 +366,25 @@ class RangeReadApi(PortfolioScoped):
 class PerformanceApi(RangeReadApi):
     """Daily value, TWR and XIRR over the range, the benchmark's return beside them."""
 
-    read = staticmethod(selectors.performance)
+    read = staticmethod(read_cache.performance)
 
 
 class AnalyticsApi(RangeReadApi):
     """Volatility, Sharpe, Sortino, drawdown, VaR and beta of the TWR curve, with definitions."""
 
-    read = staticmethod(selectors.analytics)
+    read = staticmethod(read_cache.analytics)
 
 
 class AllocationApi(PortfolioScoped):
     @extend_schema(responses={200: None})
     def get(self, request, portfolio_id: int):
-        return Response(plain(selectors.allocation(portfolio=self.portfolio())))
+        return Response(plain(read_cache.allocation(portfolio=self.portfolio())))
 
 
 class DividendsApi(PortfolioScoped):
     @extend_schema(responses={200: None})
     def get(self, request, portfolio_id: int):
-        return Response(plain(selectors.dividends_view(portfolio=self.portfolio())))
+        return Response(plain(read_cache.dividends_view(portfolio=self.portfolio())))
 
 
 class RebalanceQuery(serializers.Serializer):

@@ -345,9 +345,10 @@ def analytics(*, portfolio: Portfolio, start: date | None = None, end: date | No
     }
 
 
-def allocation(*, portfolio: Portfolio) -> dict:
-    """Shares of the total value by asset, asset type, sector and currency (cash included)."""
-    view = holdings_view(portfolio=portfolio)
+def allocation(*, portfolio: Portfolio, view: dict | None = None) -> dict:
+    """Shares of the total value by asset, asset type, sector and currency (cash included), from
+    ``view`` (``holdings_view``'s answer, when the caller already has it)."""
+    view = view if view is not None else holdings_view(portfolio=portfolio)
     total = view["total_value"]
     groups = {"asset": {}, "asset_type": {}, "sector": {}, "currency": {}}
     for row in view["holdings"]:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core import selectors as core_selectors
 
-from . import forms, selectors, services
+from . import forms, read_cache, selectors, services
 from .api import plain
 
 SECTIONS = [
@@ -52,9 +52,10 @@ def index(request):
 @login_required
 def detail(request, portfolio_id: int):
     portfolio = selectors.portfolio_of(user=request.user, portfolio_id=portfolio_id)
-    view = selectors.holdings_view(portfolio=portfolio)
+    view = read_cache.holdings_view(portfolio=portfolio)
+    allocation = read_cache.allocation(portfolio=portfolio, view=view)
     benchmark = selectors.resolve_benchmark(portfolio, None)
-    performance = selectors.performance(portfolio=portfolio, benchmark=benchmark)
+    performance = read_cache.performance(portfolio=portfolio, benchmark=benchmark)
     return _page(
         request,
         "portfolio/detail.html",
@@ -62,10 +63,10 @@ def detail(request, portfolio_id: int):
         "detail",
         {
             "view": view,
-            "allocation": selectors.allocation(portfolio=portfolio),
+            "allocation": allocation,
             "chart": plain(
                 {
-                    "allocation": selectors.allocation(portfolio=portfolio),
+                    "allocation": allocation,
                     "performance": performance["series"],
                     "benchmark": benchmark.symbol if benchmark else None,
                 }
@@ -73,7 +74,7 @@ def detail(request, portfolio_id: int):
             "summary": performance["summary"],
             "benchmark": benchmark,
             "definitions": selectors.DEFINITIONS,
-            "dividends": selectors.dividends_view(portfolio=portfolio),
+            "dividends": read_cache.dividends_view(portfolio=portfolio),
             "realized": selectors.realized_of(portfolio=portfolio).order_by("-sale__trade_date", "-id")[:20],
         },
     )

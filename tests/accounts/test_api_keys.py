@@ -96,3 +96,25 @@ def test_150_parallel_requests_on_a_free_key_about_100_pass(user):
     passed, limited = statuses.count(200), statuses.count(429)
     assert passed + limited == 150
     assert 95 <= passed <= 100, (passed, limited)
+
+
+def test_a_key_in_use_stops_working_as_soon_as_it_or_its_user_changes(auth_client, user, django_assert_num_queries):
+    """The key's record is cached after its first use; revoking the key, deactivating the user or
+    changing their tier is seen by the very next request."""
+    key = create_key(auth_client).json()["key"]
+    client = bearer(key)
+    assert client.get("/api/v1/market/indices/").status_code == 200  # reads the row, caches it
+    with django_assert_num_queries(1):  # the view's own query; the key comes from the cache
+        assert client.get("/api/v1/market/indices/").status_code == 200
+    user.tier = "premium"
+    user.save()
+    assert client.get("/api/v1/auth/me/").json()["tier"] == "premium"
+    user.is_active = False
+    user.save()
+    assert client.get("/api/v1/auth/me/").status_code == 401
+    user.is_active = True
+    user.save()
+    assert client.get("/api/v1/auth/me/").status_code == 200
+    key_id = ApiKey.objects.get(user=user).pk
+    assert auth_client.delete(f"/api/v1/auth/api-keys/{key_id}/").status_code == 204
+    assert client.get("/api/v1/auth/me/").status_code == 401

@@ -19,6 +19,10 @@ class Stream:
     chunks: list[bytes]
     content_type: str = "text/event-stream"
     delay: float = 0.0
+    # Send ``hold_after`` chunks, then wait for ``release`` before the rest (a test can then show
+    # that what was sent reached the client while the vendor was still writing).
+    hold_after: int | None = None
+    release: threading.Event | None = None
 
 
 class FakeVendor:
@@ -62,7 +66,9 @@ class FakeVendor:
                 self.send_header("Connection", "close")
                 self.end_headers()
                 try:
-                    for chunk in answer.chunks:
+                    for n, chunk in enumerate(answer.chunks):
+                        if n == answer.hold_after and answer.release is not None:
+                            answer.release.wait(30)
                         self.wfile.write(chunk)
                         self.wfile.flush()
                         time.sleep(answer.delay)

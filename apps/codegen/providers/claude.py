@@ -97,6 +97,24 @@ class Streamed:
         self.answer = _answer(message, self.text)
 
 
+class AsyncStreamed(Streamed):
+    """``Streamed`` for an event loop: ``async for`` the text. Cancelling the task that reads it (the
+    ASGI server saw the client go away) or closing the iteration closes the upstream HTTP request."""
+
+    def __iter__(self):
+        raise TypeError("iterate with `async for`")
+
+    async def __aiter__(self):
+        client = claude.async_client(purpose="Code generation", code="codegen_unavailable")
+        with claude.failures_as_503(code="codegen_failed"):
+            async with client, client.messages.stream(**self.arguments) as stream:
+                async for piece in stream.text_stream:
+                    self.text += piece
+                    yield piece
+                message = await stream.get_final_message()
+        self.answer = _answer(message, self.text)
+
+
 WRITE_FILES = {
     "name": "write_files",
     "description": "Write the files of a small project. Paths are relative to the project root and use '/'.",
