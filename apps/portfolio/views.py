@@ -367,14 +367,29 @@ def _job_page(request, portfolio, *, form, kind: str, start, template: str, sect
         raise Http404("No such run.")
     if request.headers.get("HX-Request") and job is not None:
         return render(request, f"portfolio/_{section}_result.html", {"portfolio": portfolio, "job": job})
+    shown = job or jobs.filter(status="succeeded").first()
+    if request.method != "POST" and shown is not None:
+        # The form shows what produced the result beside it, ready to change and run again.
+        form = type(form)(initial=_form_values(form, shown.params))
     return _page(
         request,
         template,
         portfolio,
         section,
-        {"form": form, "job": job or jobs.filter(status="succeeded").first(), "recent": jobs[:10]},
+        {"form": form, "job": shown, "recent": jobs[:10]},
         status=400 if form.errors else 200,
     )
+
+
+def _form_values(form, params: dict) -> dict:
+    """A job's stored parameters as the values of the form that started it."""
+    values = {}
+    for name in form.fields:
+        if name not in params:
+            continue
+        value = params[name]
+        values[name] = " ".join(value) if isinstance(value, list) else value
+    return values
 
 
 @login_required

@@ -31,6 +31,35 @@
     const question = event.target.dataset && event.target.dataset.confirm;
     if (question && !window.confirm(question)) event.preventDefault();
   }, true);
+  // Job badges ([data-live-job]) follow their job over the job WebSocket until it finishes.
+  const JOB_LABELS = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed" };
+  const JOB_CLASSES = { queued: "text-bg-secondary", running: "text-bg-primary", succeeded: "text-bg-success", failed: "text-bg-danger" };
+  const watching = new Map();
+  function watchJobs(root) {
+    (root || document).querySelectorAll("[data-live-job]").forEach((badge) => {
+      const id = badge.dataset.liveJob;
+      if (!watching.has(id)) watching.set(id, { socket: null, badges: new Set() });
+      const entry = watching.get(id);
+      entry.badges.add(badge);
+      if (entry.socket || typeof WebSocket === "undefined") return;
+      entry.socket = new WebSocket(window.platform.websocketUrl(`/ws/jobs/${id}/`));
+      entry.socket.addEventListener("message", (event) => {
+        const job = JSON.parse(event.data).job;
+        if (!job) return;
+        entry.badges.forEach((b) => {
+          b.textContent = JOB_LABELS[job.status] || job.status;
+          b.className = `badge ${JOB_CLASSES[job.status] || "text-bg-secondary"}`;
+          b.dataset.status = job.status;
+        });
+        if (job.status === "succeeded" || job.status === "failed") {
+          entry.socket.close();
+          document.dispatchEvent(new CustomEvent("platform:job-finished", { detail: job }));
+        }
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", () => watchJobs(document));
+  document.addEventListener("htmx:afterSwap", (event) => watchJobs(event.target));
   window.platform = {
     websocketUrl(path) {
       const base = (meta && meta.content) || `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}`;
