@@ -17,6 +17,11 @@ def _money(label: str, required: bool = False, **kwargs) -> forms.DecimalField:
     return forms.DecimalField(label=label, required=required, max_digits=24, decimal_places=8, **kwargs)
 
 
+def _plain(value: Decimal | None) -> str | None:
+    """A stored decimal as people write it: ``10``, ``101.5`` (never ``1E+1``)."""
+    return None if value is None else format(value.normalize(), "f")
+
+
 def show_only_when(form: forms.Form, controller: str, rules: dict[str, tuple[str, ...]]) -> None:
     """Mark fields that apply only for some values of ``controller`` (a choice field); the page's
     script hides the others (see ``static/js/app.js``: ``data-applies``). The server still checks."""
@@ -72,11 +77,11 @@ class TransactionForm(forms.Form):
             "type": txn.type,
             "trade_date": txn.trade_date,
             "symbol": txn.instrument.symbol if txn.instrument_id else "",
-            "quantity": txn.quantity.normalize() if txn.quantity is not None else None,
-            "price": txn.price.normalize() if txn.price is not None else None,
-            "fees": txn.fees.normalize() if txn.fees is not None else None,
-            "amount": txn.amount.normalize() if txn.amount is not None else None,
-            "ratio": txn.ratio.normalize() if txn.ratio is not None else None,
+            "quantity": _plain(txn.quantity),
+            "price": _plain(txn.price),
+            "fees": _plain(txn.fees),
+            "amount": _plain(txn.amount),
+            "ratio": _plain(txn.ratio),
             "note": txn.note,
         }
 
