@@ -60,6 +60,22 @@
   }
   document.addEventListener("DOMContentLoaded", () => watchJobs(document));
   document.addEventListener("htmx:afterSwap", (event) => watchJobs(event.target));
+  // Prices marked [data-live-symbol] follow the quote feed (the dashboard's movers, for instance).
+  document.addEventListener("DOMContentLoaded", () => {
+    const cells = document.querySelectorAll("[data-live-symbol]");
+    if (!cells.length || typeof WebSocket === "undefined") return;
+    const symbols = [...new Set([...cells].map((c) => c.dataset.liveSymbol))];
+    const socket = new WebSocket(window.platform.websocketUrl("/ws/market/realtime/"));
+    socket.addEventListener("open", () => socket.send(JSON.stringify({ action: "subscribe", symbols })));
+    socket.addEventListener("message", (event) => {
+      const frame = JSON.parse(event.data);
+      if (frame.type !== "tick") return;
+      const places = Math.abs(frame.price) < 10 ? 5 : 2;
+      document.querySelectorAll(`[data-live-symbol="${CSS.escape(frame.symbol)}"]`).forEach((c) => {
+        c.textContent = Number(frame.price).toLocaleString(undefined, { minimumFractionDigits: places, maximumFractionDigits: places });
+      });
+    });
+  });
   window.platform = {
     websocketUrl(path) {
       const base = (meta && meta.content) || `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}`;

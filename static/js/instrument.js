@@ -56,8 +56,12 @@
   for (const level of [30, 70]) {
     overlays.rsi_14.createPriceLine({ price: level, color: level === 70 ? "#dc3545" : "#198754", lineWidth: 1, lineStyle: LC.LineStyle.Dashed, axisLabelVisible: true, title: String(level) });
   }
-  const panes = chart.panes();
-  [330, 70, 90, 110].forEach((height, i) => panes[i] && panes[i].setHeight(height));
+  // Relative pane heights: price, volume, RSI, MACD.
+  function sizePanes() {
+    const panes = chart.panes();
+    [5.5, 1.2, 1.5, 1.8].forEach((factor, i) => panes[i] && panes[i].setStretchFactor(factor));
+  }
+  sizePanes();
 
   // Crosshair readout: OHLC, volume and every indicator at the pointed bar.
   const labels = { sma_20: "SMA20", sma_50: "SMA50", sma_200: "SMA200", bb_upper: "BB↑", bb_lower: "BB↓", rsi_14: "RSI", macd: "MACD", macd_signal: "signal" };
@@ -100,6 +104,7 @@
       series.setData((data.indicators[name] || []).map((p) => ({ time: toTime(p.time), value: p.value })));
     }
     macdHist.setData((data.indicators.macd_hist || []).map((p) => ({ time: toTime(p.time), value: p.value, color: p.value >= 0 ? "rgba(25,135,84,.5)" : "rgba(220,53,69,.5)" })));
+    sizePanes();
     chart.timeScale().fitContent();
     el.dataset.points = String(data.bars.length);
     status.textContent = `${data.bars.length} ${data.interval} bars${data.downsampled ? " (merged to fit)" : ""}`;
