@@ -134,6 +134,8 @@ def test_every_page_fits_a_phone(browser, live_server, demo):
     context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # The portfolio pages replay a 1,000-row ledger; on a loaded CI machine that can take a while.
+    page.set_default_navigation_timeout(90_000)
     problems = _check(page, f"{live_server.url}/accounts/login/", "login")
     page.get_by_label("Email").fill(DEMO_EMAIL)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
