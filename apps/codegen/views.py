@@ -11,13 +11,17 @@ from .engine.languages import LANGUAGES
 
 @login_required
 def index(request):
+    templates = list(selectors.templates())
     return render(
         request,
         "codegen/index.html",
         {
             "configured": bool(settings.ANTHROPIC_API_KEY),
             "languages": LANGUAGES.values(),
-            "templates": selectors.templates(),
+            "templates": templates,
+            "template_parameters": {
+                t.slug: {"description": t.description, "parameters": t.parameters} for t in templates
+            },
             "goals": services.GOALS,
             "history": selectors.history(user=request.user)[:30],
             "tokens_today": services.tokens_today(request.user),

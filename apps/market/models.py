@@ -100,6 +100,10 @@ class Fundamentals(models.Model):
     source = models.CharField(max_length=50)
     as_of = models.DateField()
 
+    class Meta:
+        verbose_name = "fundamentals"
+        verbose_name_plural = "fundamentals"
+
     def __str__(self) -> str:
         return f"Fundamentals of {self.instrument_id} as of {self.as_of}"
 

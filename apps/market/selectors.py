@@ -148,6 +148,11 @@ def news_for(*, instrument: Instrument, limit: int = 20) -> QuerySet[NewsItem]:
     return instrument.news.all()[:limit]
 
 
+def latest_news(*, limit: int = 10) -> list[NewsItem]:
+    """The newest stored headlines across instruments, with their sentiment."""
+    return list(NewsItem.objects.order_by("-published_at")[:limit])
+
+
 def news_corpus(owner) -> list[tuple[str, str]]:
     """The stored market news as a corpus for topic modelling (the nlp app's default)."""
     return [

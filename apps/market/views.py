@@ -4,8 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from apps.core import selectors as core_selectors
 from apps.core import services as core_services
 
 from . import selectors, services
@@ -41,20 +43,81 @@ def instrument(request, symbol: str):
         analysis, analysis_error = services.analysis(instrument=item), None
     except ValidationError as exc:
         analysis, analysis_error = None, " ".join(exc.messages)
+    interval = selectors.native_interval(item) or "1d"
+    last = selectors.last_bars(instrument=item, interval=interval, count=1)
+    quote = services.cached_quote(instrument=item)
     return render(
         request,
         "market/instrument.html",
         {
             "instrument": item,
-            "quote": services.cached_quote(instrument=item),
+            "quote": quote,
             "analysis": analysis,
             "analysis_error": analysis_error,
             "news": selectors.news_for(instrument=item),
-            "interval": selectors.native_interval(item) or "1d",
+            "interval": interval,
+            "history_end": last[-1]["time"] if last else None,
             "ranges": ["1mo", "3mo", "6mo", "1y", "5y", "max"],
             "default_range": "1y",
+            **_model_context(request, item),
         },
     )
+
+
+def _model_context(request, item) -> dict:
+    """The person's latest direction model for this instrument, shown where it was started."""
+    job = (
+        core_selectors.jobs_of(user=request.user, kind="market.predict")
+        .filter(params__symbol=item.symbol)
+        .order_by("-created_at")
+        .first()
+    )
+    return {"model_job": job, "model": prediction_summary(job.result) if job and job.result else None}
+
+
+def prediction_summary(result: dict) -> dict:
+    """A trained model's validation in words: its accuracy against each naive baseline."""
+    baselines = result.get("baselines") or {}
+    names = {
+        "majority_direction": "always betting on the direction that was most common in training",
+        "persistence": f"assuming the last {result.get('horizon_bars', 5)} bars' direction continues",
+    }
+    accuracy = float(result.get("accuracy") or 0)
+    rows = [{"name": "This model", "accuracy": accuracy, "model": True}]
+    comparisons = []
+    for key, value in baselines.items():
+        value = float(value)
+        rows.append({"name": names.get(key, key.replace("_", " ")), "accuracy": value, "model": False})
+        gap = (accuracy - value) * 100
+        word = "better than" if gap > 0 else "worse than" if gap < 0 else "the same as"
+        comparisons.append(f"{abs(gap):.1f} points {word} {names.get(key, key)} ({value:.1%})" if gap else "")
+    best = max((float(v) for v in baselines.values()), default=None)
+    beats = bool(result.get("beats_baseline"))
+    verdict = (
+        "It beat every simple rule, but by a margin this small it is a weak signal, not advice."
+        if beats
+        else "It did not beat the best simple rule, so its calls carry no edge: do not trade on them."
+    )
+    return {
+        "accuracy": accuracy,
+        "best_baseline": best,
+        "rows": rows,
+        "comparisons": [c for c in comparisons if c],
+        "verdict": verdict,
+        "beats": beats,
+        "horizon": result.get("horizon_bars"),
+        "folds": result.get("folds"),
+        "samples": result.get("samples"),
+        "prediction": result.get("prediction"),
+        "chart": {"labels": [r["name"] for r in rows], "values": [round(r["accuracy"] * 100, 2) for r in rows]},
+    }
+
+
+@login_required
+def model_card(request, symbol: str):
+    """The htmx partial of the model card, polled while its job runs."""
+    item = selectors.instrument(symbol=symbol)
+    return render(request, "market/_model.html", {"instrument": item, **_model_context(request, item)})
 
 
 @login_required
@@ -65,7 +128,8 @@ def start_prediction(request, symbol: str):
     if interval is None:
         messages.error(request, f"{item.symbol} has no price history to learn from.")
         return redirect("market:instrument", symbol=item.symbol)
-    job = core_services.enqueue_job(
+    core_services.enqueue_job(
         owner=request.user, kind="market.predict", params={"symbol": item.symbol, "interval": interval, "horizon": 5}
     )
-    return redirect("core:job-detail", job_id=job.id)
+    # The result appears on the instrument page, where the training was started.
+    return redirect(reverse("market:instrument", args=[item.symbol]) + "#model")

@@ -287,13 +287,21 @@ class TransactionApi(PortfolioScoped):
 
 
 class ImportApi(PortfolioScoped):
-    """Import a broker CSV (multipart ``file``): all rows or none, errors by line number."""
+    """Import a broker CSV (multipart ``file``): all rows or none, every bad line listed by number.
+    Rows equal to transactions already in the ledger are refused (400, ``file``) unless
+    ``import_anyway`` is true."""
 
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
         request={
-            "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "import_anyway": {"type": "boolean"},
+                },
+            }
         },
         responses={201: None},
     )
@@ -305,7 +313,10 @@ class ImportApi(PortfolioScoped):
             raise ValidationError({"file": "Attach the CSV as the multipart field 'file'."})
         if upload.size > 20 * 1024 * 1024:
             raise ValidationError({"file": "The file is larger than 20 MB."})
-        count = services.import_transactions(portfolio=portfolio, actor=request.user, data=upload.read())
+        anyway = str(request.data.get("import_anyway", "")).lower() in ("1", "true", "yes", "on")
+        count = services.import_transactions(
+            portfolio=portfolio, actor=request.user, data=upload.read(), allow_duplicates=anyway
+        )
         return Response({"imported": count, "columns": services.CSV_COLUMNS}, status=201)
 
 

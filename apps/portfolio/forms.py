@@ -6,6 +6,8 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from apps.core.templatetags.platform_tags import human_label
+
 from .engine import backtest as backtest_engine
 from .engine import optimize as optimize_engine
 from .models import Order, Portfolio, Transaction
@@ -13,6 +15,18 @@ from .models import Order, Portfolio, Transaction
 
 def _money(label: str, required: bool = False, **kwargs) -> forms.DecimalField:
     return forms.DecimalField(label=label, required=required, max_digits=24, decimal_places=8, **kwargs)
+
+
+def _plain(value: Decimal | None) -> str | None:
+    """A stored decimal as people write it: ``10``, ``101.5`` (never ``1E+1``)."""
+    return None if value is None else format(value.normalize(), "f")
+
+
+def show_only_when(form: forms.Form, controller: str, rules: dict[str, tuple[str, ...]]) -> None:
+    """Mark fields that apply only for some values of ``controller`` (a choice field); the page's
+    script hides the others (see ``static/js/app.js``: ``data-applies``). The server still checks."""
+    for name, values in rules.items():
+        form.fields[name].widget.attrs["data-applies"] = f"{form.add_prefix(controller)}:{' '.join(values)}"
 
 
 def apply_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -42,18 +56,57 @@ class TransactionForm(forms.Form):
     ratio = forms.DecimalField(max_digits=12, decimal_places=6, required=False, help_text="Split: 2 for 2-for-1.")
     note = forms.CharField(max_length=500, required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        show_only_when(
+            self,
+            "type",
+            {
+                "symbol": ("buy", "sell", "dividend", "split"),
+                "quantity": ("buy", "sell"),
+                "price": ("buy", "sell"),
+                "amount": ("deposit", "withdrawal", "fee", "dividend"),
+                "ratio": ("split",),
+            },
+        )
+
+    @classmethod
+    def initial_from(cls, txn: Transaction) -> dict:
+        """The form's values for editing ``txn``."""
+        return {
+            "type": txn.type,
+            "trade_date": txn.trade_date,
+            "symbol": txn.instrument.symbol if txn.instrument_id else "",
+            "quantity": _plain(txn.quantity),
+            "price": _plain(txn.price),
+            "fees": _plain(txn.fees),
+            "amount": _plain(txn.amount),
+            "ratio": _plain(txn.ratio),
+            "note": txn.note,
+        }
+
 
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="Broker CSV",
+        required=False,
         help_text="Columns: date, type, symbol, quantity, price, fees, amount, currency, ratio, note.",
     )
+    # Set by the "import anyway" button: the content hash of a file held back as a repeat.
+    pending = forms.RegexField(r"^[0-9a-f]{64}$", required=False, widget=forms.HiddenInput)
+    import_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > 20 * 1024 * 1024:
+        if upload is not None and upload.size > 20 * 1024 * 1024:
             raise ValidationError("The file is larger than 20 MB.")
         return upload
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("file") and not data.get("pending") and "file" not in self.errors:
+            self.add_error("file", "Choose a CSV file.")
+        return data
 
 
 class TargetsForm(forms.Form):
@@ -96,13 +149,17 @@ class OrderForm(forms.Form):
     stop_price = _money("Stop price")
     time_in_force = forms.ChoiceField(choices=Order.TimeInForce.choices, label="Time in force")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        show_only_when(self, "kind", {"limit_price": ("limit", "stop_limit"), "stop_price": ("stop", "stop_limit")})
+
 
 def _symbols(value: str) -> list[str]:
     return [s.strip().upper() for s in value.replace(",", " ").split() if s.strip()]
 
 
 class OptimiseForm(forms.Form):
-    objective = forms.ChoiceField(choices=[(o, o.replace("_", " ").capitalize()) for o in optimize_engine.OBJECTIVES])
+    objective = forms.ChoiceField(choices=[(o, human_label(o)) for o in optimize_engine.OBJECTIVES])
     symbols = forms.CharField(required=False, help_text="Space-separated; empty: the holdings.")
     min_weight = forms.FloatField(min_value=0, max_value=1, initial=0.0, label="Minimum weight")
     max_weight = forms.FloatField(min_value=0, max_value=1, initial=1.0, label="Maximum weight")
@@ -110,6 +167,10 @@ class OptimiseForm(forms.Form):
     target_return = forms.FloatField(
         required=False, label="Target return", help_text="For “efficient return”, e.g. 0.12."
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        show_only_when(self, "objective", {"target_return": ("efficient_return",)})
 
     def clean_symbols(self):
         return _symbols(self.cleaned_data["symbols"])
@@ -126,7 +187,7 @@ class OptimiseForm(forms.Form):
 
 
 class BacktestForm(forms.Form):
-    strategy = forms.ChoiceField(choices=[(s, s.replace("_", " ").capitalize()) for s in backtest_engine.STRATEGIES])
+    strategy = forms.ChoiceField(choices=[(s, human_label(s)) for s in backtest_engine.STRATEGIES])
     symbols = forms.CharField(required=False, help_text="Space-separated; empty: the holdings.")
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -135,6 +196,14 @@ class BacktestForm(forms.Form):
     slow = forms.IntegerField(min_value=3, max_value=600, initial=50, label="Slow SMA")
     lower = forms.FloatField(min_value=0, max_value=100, initial=30, label="RSI buy below")
     upper = forms.FloatField(min_value=0, max_value=100, initial=70, label="RSI sell above")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        show_only_when(
+            self,
+            "strategy",
+            {"fast": ("sma_cross",), "slow": ("sma_cross",), "lower": ("rsi_reversion",), "upper": ("rsi_reversion",)},
+        )
 
     def clean_symbols(self):
         return _symbols(self.cleaned_data["symbols"])

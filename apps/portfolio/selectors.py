@@ -445,13 +445,30 @@ def day_start(day: date) -> datetime:
 
 
 def price_frame(*, symbols: list[str], start: date | None = None) -> pd.DataFrame:
-    """Daily closes of the symbols on their common days (for optimisation)."""
+    """Closes of the symbols on their common dates (for optimisation). When their histories have
+    different spacings (daily stocks, a monthly crypto series), every series is first resampled to
+    the coarsest one (the last close of each week or month), so they still meet."""
     instruments = [market.instrument(symbol=s) for s in symbols]
     series = {
         i.symbol: _series(market.close_history(instrument=i, start=day_start(start) if start else None))
         for i in instruments
     }
+    rules = {symbol: _resample_rule(s) for symbol, s in series.items()}
+    coarsest = max(rules.values(), key=lambda rule: _RESAMPLE_ORDER.index(rule), default=None)
+    if coarsest is not None and len(set(rules.values())) > 1:
+        series = {symbol: s.resample(coarsest).last().dropna() for symbol, s in series.items()}
     return pd.DataFrame(series).dropna()
+
+
+_RESAMPLE_ORDER = [None, "W-FRI", "ME"]
+
+
+def _resample_rule(series: pd.Series) -> str | None:
+    """``None`` for daily data, else the pandas rule of its spacing (weekly or monthly)."""
+    if len(series) < 3:
+        return None
+    spacing = series.index.to_series().diff().dt.days.median()
+    return None if spacing < 4 else "W-FRI" if spacing < 10 else "ME"
 
 
 def daily_bars(*, symbols: list[str], start: date | None = None, end: date | None = None) -> dict[str, pd.DataFrame]:

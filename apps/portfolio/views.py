@@ -1,10 +1,12 @@
 """Portfolio pages: list, dashboard, transactions, rebalancing, optimisation, paper orders, backtests."""
 
+import time
 from datetime import date
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -85,9 +87,8 @@ def transactions(request, portfolio_id: int):
     portfolio = selectors.portfolio_of(user=request.user, portfolio_id=portfolio_id)
     form = forms.TransactionForm(request.POST or None, prefix="txn")
     if request.method == "POST" and form.is_valid():
-        data = services.TransactionInput(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
         try:
-            recorded = services.record_transaction(portfolio=portfolio, actor=request.user, data=data)
+            recorded = services.record_transaction(portfolio=portfolio, actor=request.user, data=_input(form))
         except ValidationError as exc:
             forms.apply_errors(form, exc)
         else:
@@ -96,7 +97,11 @@ def transactions(request, portfolio_id: int):
     return _transactions_page(request, portfolio, form=form, import_form=forms.ImportForm())
 
 
-def _transactions_page(request, portfolio, *, form, import_form):
+def _input(form) -> services.TransactionInput:
+    return services.TransactionInput(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+
+
+def _transactions_page(request, portfolio, *, form, import_form, duplicate=None):
     failed = bool(form.errors or import_form.errors)
     return _page(
         request,
@@ -106,11 +111,22 @@ def _transactions_page(request, portfolio, *, form, import_form):
         {
             "form": form,
             "import_form": import_form,
+            "duplicate": duplicate,
+            "undo": _undo_offer(request, portfolio),
             "transactions": selectors.transactions_of(portfolio=portfolio)[:200],
+            "transaction_count": selectors.transactions_of(portfolio=portfolio).count(),
             "columns": services.CSV_COLUMNS,
         },
         status=400 if failed else 200,
     )
+
+
+# A file held back as a repeat waits this long for "import anyway" (kept in the cache by its hash).
+PENDING_IMPORT_SECONDS = 15 * 60
+
+
+def _pending_key(request, portfolio, digest: str) -> str:
+    return f"portfolio:pending-import:{request.user.pk}:{portfolio.pk}:{digest}"
 
 
 @login_required
@@ -118,17 +134,71 @@ def _transactions_page(request, portfolio, *, form, import_form):
 def import_csv(request, portfolio_id: int):
     portfolio = selectors.portfolio_of(user=request.user, portfolio_id=portfolio_id)
     import_form = forms.ImportForm(request.POST, request.FILES)
+    duplicate = None
     if import_form.is_valid():
-        try:
-            count = services.import_transactions(
-                portfolio=portfolio, actor=request.user, data=import_form.cleaned_data["file"].read()
-            )
-        except ValidationError as exc:
-            forms.apply_errors(import_form, exc)
+        upload, pending = import_form.cleaned_data["file"], import_form.cleaned_data["pending"]
+        data = upload.read() if upload is not None else cache.get(_pending_key(request, portfolio, pending))
+        if data is None:
+            import_form.add_error("file", "That file waited too long; choose it again.")
         else:
-            messages.success(request, f"Imported {count} transactions.")
+            try:
+                count = services.import_transactions(
+                    portfolio=portfolio,
+                    actor=request.user,
+                    data=data,
+                    allow_duplicates=import_form.cleaned_data["import_anyway"],
+                )
+            except services.DuplicateImport as exc:
+                digest = services.content_hash(data)
+                cache.set(_pending_key(request, portfolio, digest), data, PENDING_IMPORT_SECONDS)
+                duplicate = {"digest": digest, "lines": exc.lines, "total": exc.total}
+                forms.apply_errors(import_form, exc)
+            except ValidationError as exc:
+                forms.apply_errors(import_form, exc)
+            else:
+                if pending:
+                    cache.delete(_pending_key(request, portfolio, pending))
+                messages.success(request, f"Imported {count} transactions.")
+                return redirect("portfolio:transactions", portfolio_id=portfolio.pk)
+    return _transactions_page(
+        request, portfolio, form=forms.TransactionForm(prefix="txn"), import_form=import_form, duplicate=duplicate
+    )
+
+
+@login_required
+def edit_transaction(request, portfolio_id: int, transaction_id: int):
+    """Edit one transaction through the same service as the API's PUT."""
+    portfolio = selectors.portfolio_of(user=request.user, portfolio_id=portfolio_id)
+    txn = selectors.transaction_of(portfolio=portfolio, transaction_id=transaction_id)
+    form = forms.TransactionForm(request.POST or None, prefix="txn", initial=forms.TransactionForm.initial_from(txn))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_transaction(txn=txn, actor=request.user, data=_input(form))
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, "Transaction updated; lots and P&L were recomputed.")
             return redirect("portfolio:transactions", portfolio_id=portfolio.pk)
-    return _transactions_page(request, portfolio, form=forms.TransactionForm(prefix="txn"), import_form=import_form)
+    return _page(
+        request,
+        "portfolio/transaction_edit.html",
+        portfolio,
+        "transactions",
+        {"form": form, "txn": txn},
+        status=400 if form.errors else 200,
+    )
+
+
+# How long a deleted transaction can be brought back with "Undo".
+UNDO_SECONDS = 10 * 60
+UNDO_SESSION_KEY = "portfolio_undo_delete"
+
+
+def _undo_offer(request, portfolio) -> dict | None:
+    offer = request.session.get(UNDO_SESSION_KEY)
+    if not offer or offer.get("portfolio") != portfolio.pk or offer.get("until", 0) < time.time():
+        return None
+    return offer
 
 
 @login_required
@@ -137,11 +207,45 @@ def delete_transaction(request, portfolio_id: int, transaction_id: int):
     portfolio = selectors.portfolio_of(user=request.user, portfolio_id=portfolio_id)
     txn = selectors.transaction_of(portfolio=portfolio, transaction_id=transaction_id)
     try:
-        services.delete_transaction(txn=txn, actor=request.user)
+        snapshot = services.delete_transaction(txn=txn, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "Transaction deleted; lots and P&L were recomputed.")
+        request.session[UNDO_SESSION_KEY] = {
+            "portfolio": portfolio.pk,
+            "snapshot": snapshot,
+            "until": time.time() + UNDO_SECONDS,
+            "label": _describe(snapshot),
+        }
+    return redirect("portfolio:transactions", portfolio_id=portfolio.pk)
+
+
+def _describe(snapshot: dict) -> str:
+    parts = [snapshot["trade_date"], snapshot["type"]]
+    if snapshot.get("symbol"):
+        parts.append(snapshot["symbol"])
+    if snapshot.get("quantity"):
+        parts.append(f"{Decimal(snapshot['quantity']).normalize():f}")
+    if snapshot.get("amount"):
+        parts.append(f"{Decimal(snapshot['amount']):,.2f}")
+    return " ".join(parts)
+
+
+@login_required
+@require_POST
+def undo_delete(request, portfolio_id: int):
+    portfolio = selectors.portfolio_of(user=request.user, portfolio_id=portfolio_id)
+    offer = _undo_offer(request, portfolio)
+    if offer is None:
+        messages.error(request, "There is nothing to undo any more: a deletion can be undone for ten minutes.")
+        return redirect("portfolio:transactions", portfolio_id=portfolio.pk)
+    try:
+        services.restore_transaction(portfolio=portfolio, actor=request.user, snapshot=offer["snapshot"])
+    except ValidationError as exc:
+        messages.error(request, "The transaction could not be restored: " + " ".join(exc.messages))
+    else:
+        request.session.pop(UNDO_SESSION_KEY, None)
+        messages.success(request, f"Restored {offer['label']}.")
     return redirect("portfolio:transactions", portfolio_id=portfolio.pk)
 
 
@@ -264,14 +368,29 @@ def _job_page(request, portfolio, *, form, kind: str, start, template: str, sect
         raise Http404("No such run.")
     if request.headers.get("HX-Request") and job is not None:
         return render(request, f"portfolio/_{section}_result.html", {"portfolio": portfolio, "job": job})
+    shown = job or jobs.filter(status="succeeded").first()
+    if request.method != "POST" and shown is not None:
+        # The form shows what produced the result beside it, ready to change and run again.
+        form = type(form)(initial=_form_values(form, shown.params))
     return _page(
         request,
         template,
         portfolio,
         section,
-        {"form": form, "job": job or jobs.filter(status="succeeded").first(), "recent": jobs[:10]},
+        {"form": form, "job": shown, "recent": jobs[:10]},
         status=400 if form.errors else 200,
     )
+
+
+def _form_values(form, params: dict) -> dict:
+    """A job's stored parameters as the values of the form that started it."""
+    values = {}
+    for name in form.fields:
+        if name not in params:
+            continue
+        value = params[name]
+        values[name] = " ".join(value) if isinstance(value, list) else value
+    return values
 
 
 @login_required

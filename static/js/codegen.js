@@ -21,6 +21,66 @@
   function showError(message) {
     $("error").textContent = message;
     $("error").classList.toggle("d-none", !message);
+    if (message) status("Failed: see the message above.");
+  }
+
+  const EXTENSIONS = { python: "py", javascript: "js", typescript: "ts", go: "go", rust: "rs", java: "java", cpp: "cpp", csharp: "cs", kotlin: "kt", ruby: "rb", php: "php", swift: "swift", sql: "sql", html: "html", json: "json" };
+
+  // A template's parameters: a list with type, default and description, and the JSON prefilled
+  // with every default (required ones left empty), so all that is missing is visible at once.
+  function showTemplateHelp() {
+    const help = $("template-help");
+    const node = $("template-parameters");
+    const info = node && $("template").value ? JSON.parse(node.textContent)[$("template").value] : null;
+    help.replaceChildren();
+    help.classList.toggle("d-none", !info);
+    if (!info) return;
+    if (info.description) {
+      const p = document.createElement("p");
+      p.className = "mb-1 text-body-secondary";
+      p.textContent = info.description;
+      help.appendChild(p);
+    }
+    const list = document.createElement("ul");
+    list.className = "mb-1 ps-3";
+    const prefill = {};
+    (info.parameters || []).forEach((param) => {
+      const item = document.createElement("li");
+      const name = document.createElement("code");
+      name.textContent = param.name;
+      item.appendChild(name);
+      const bits = [param.type || "text", param.required ? "required" : "optional"];
+      if (param.default !== undefined && param.default !== null) bits.push("default " + JSON.stringify(param.default));
+      if (param.choices) bits.push("one of " + param.choices.join(", "));
+      item.appendChild(document.createTextNode(" (" + bits.join(", ") + ")" + (param.description ? ": " + param.description : "")));
+      list.appendChild(item);
+      prefill[param.name] = param.default !== undefined && param.default !== null ? param.default : "";
+    });
+    if (!list.children.length) list.appendChild(document.createTextNode("No parameters."));
+    help.appendChild(list);
+    $("params").value = JSON.stringify(prefill, null, 2);
+  }
+
+  function download() {
+    const blob = new Blob([editor.getValue()], { type: "text/plain;charset=utf-8" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = ($("template").value || "code") + "." + (EXTENSIONS[language()] || "txt");
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  }
+
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(editor.getValue());
+      status("Copied to the clipboard.");
+    } catch (e) {
+      editor.focus();
+      editor.execCommand("selectAll");
+      status("Press Ctrl+C (or ⌘C) to copy the selected code.");
+    }
   }
 
   function language() { return $("language").value; }
@@ -266,7 +326,10 @@
     $("template").addEventListener("change", () => {
       const chosen = $("template").selectedOptions[0];
       if (chosen && chosen.dataset.language) { $("language").value = chosen.dataset.language; setMode(); }
+      showTemplateHelp();
     });
+    $("copy").addEventListener("click", copy);
+    $("download").addEventListener("click", download);
     $("generate").addEventListener("click", generate);
     $("improve").addEventListener("click", improve);
     $("explain").addEventListener("click", explain);

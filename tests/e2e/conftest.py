@@ -128,15 +128,21 @@ def asgi_server(django_db_setup, django_db_blocker):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # Up to a minute: on a loaded 2-core machine daphne's first import takes tens of seconds.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(f"{url}/health/live", timeout=1)  # noqa: S310 - our own local server
+                urllib.request.urlopen(f"{url}/health/live", timeout=5)  # noqa: S310 - our own local server
                 break
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.2)
         else:
             pytest.fail("daphne did not start")
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

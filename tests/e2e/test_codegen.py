@@ -1,12 +1,15 @@
 """The playground in a real browser: code streams from the (fake) Claude into the editor."""
 
 import importlib
+import os
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from apps.codegen.models import CodeTemplate
+from tests.e2e.conftest import ARTIFACTS
 from tests.factories import UserFactory
 from tests.fakes.anthropic_server import streamed
 
@@ -61,9 +64,27 @@ def test_templates_render_offline_in_the_playground(page, live_server, sign_in, 
     page.goto(f"{live_server.url}/codegen/")
     expect(page.get_by_test_id("no-key")).to_be_visible()
     page.get_by_label("Template", exact=True).select_option("sql-schema")
+    # The chosen template's parameters are listed, and the JSON starts from their defaults.
+    help = page.get_by_test_id("template-help")
+    expect(help).to_contain_text("table")
+    expect(help).to_contain_text("required")
+    assert '"table"' in page.get_by_label("Template parameters (JSON)").input_value()
+    # Everything missing or wrong is reported at once, and the status line does not say "Ready."
+    page.get_by_label("Template parameters (JSON)").fill('{"table": "9bad", "nope": 1}')
+    page.get_by_role("button", name="Render template").click()
+    expect(page.get_by_test_id("codegen-error")).to_contain_text("table: Must be an identifier")
+    expect(page.get_by_test_id("codegen-error")).to_contain_text("nope: Not a parameter")
+    expect(page.get_by_test_id("codegen-status")).to_contain_text("Failed")
     page.get_by_label("Template parameters (JSON)").fill('{"table": "orders", "columns": "customer, total"}')
     page.get_by_role("button", name="Render template").click()
     assert "customer TEXT NOT NULL" in editor_until(page, "CREATE TABLE orders")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download").click()
+    assert download.value.suggested_filename == "sql-schema.sql"
+    assert "CREATE TABLE orders" in Path(download.value.path()).read_text()
+    if os.environ.get("E2E_SCREENSHOTS", "1"):
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "codegen-template.png"), full_page=True)
     page.get_by_label("Template parameters (JSON)").fill('{"table": "9bad"}')
     page.get_by_role("button", name="Render template").click()
     expect(page.get_by_test_id("codegen-error")).to_contain_text("table: Must be an identifier")

@@ -59,3 +59,41 @@ def gain_class(value) -> str:
         return ""
     number = Decimal(str(value))
     return "text-success" if number > 0 else "text-danger" if number < 0 else ""
+
+
+@register.filter
+def drift_class(value) -> str:
+    """Colour for a drift from a target: over target and under target, not gain and loss."""
+    if value in (None, ""):
+        return ""
+    number = Decimal(str(value))
+    return "drift-over" if number > 0 else "drift-under" if number < 0 else ""
+
+
+@register.filter
+def human_label(value) -> str:
+    """A machine name for people: ``sma_cross`` → "SMA cross", ``max_sharpe`` → "Max Sharpe"."""
+    if value in (None, ""):
+        return ""
+    text = str(value)
+    known = {
+        "sma_cross": "SMA crossover",
+        "buy_and_hold": "Buy and hold",
+        "rsi_reversion": "RSI mean reversion",
+        "max_sharpe": "Maximum Sharpe ratio",
+        "min_variance": "Minimum variance",
+        "min_volatility": "Minimum volatility",
+        "risk_parity": "Risk parity",
+        "equal_weight": "Equal weight",
+        "style_transfer": "Style transfer",
+        "buy_and_sell": "Buy and sell",
+        "buy_only": "Buy only",
+    }
+    if text.lower() in known:
+        return known[text.lower()]
+    words = text.replace("_", " ").replace("-", " ").split()
+    acronyms = {"sma", "ema", "rsi", "macd", "var", "cvar", "ocr", "csv", "api", "id", "url", "nlp", "ner"}
+    out = [w.upper() if w.lower() in acronyms else w for w in words]
+    if out:
+        out[0] = out[0] if out[0].isupper() else out[0][:1].upper() + out[0][1:]
+    return " ".join(out)

@@ -10,6 +10,7 @@ change writes an ``AuditEntry``.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -326,9 +327,44 @@ def update_transaction(*, txn: Transaction, actor, data: TransactionInput) -> Re
     return Recorded(txn, result)
 
 
+def input_from_snapshot(snapshot: dict[str, Any]) -> TransactionInput:
+    """The input that records again a transaction saved by ``transaction_snapshot`` (undo)."""
+
+    def number(name: str) -> Decimal | None:
+        return None if snapshot.get(name) in (None, "") else Decimal(snapshot[name])
+
+    return TransactionInput(
+        type=snapshot["type"],
+        trade_date=date.fromisoformat(snapshot["trade_date"]),
+        symbol=snapshot.get("symbol"),
+        quantity=number("quantity"),
+        price=number("price"),
+        fees=number("fees") or Decimal(0),
+        amount=number("amount"),
+        ratio=number("ratio"),
+        currency=snapshot.get("currency"),
+        lots=snapshot.get("lots"),
+        note=snapshot.get("note") or "",
+    )
+
+
 @transaction.atomic
-def delete_transaction(*, txn: Transaction, actor) -> None:
-    """Remove a transaction and recompute; refused when a later one would become impossible."""
+def restore_transaction(*, portfolio: Portfolio, actor, snapshot: dict[str, Any]) -> Recorded:
+    """Record again a deleted transaction from its snapshot (the undo of a delete). Audited as a
+    ``restore``; refused, like any write, when the history it makes could not have happened."""
+    source = snapshot.get("source") if snapshot.get("source") in ("manual", "import") else "manual"
+    locked = _lock(portfolio)
+    fields = _check(locked, input_from_snapshot(snapshot))
+    txn = Transaction.objects.create(portfolio=locked, source=source, **fields)
+    result = _rebuild(locked, changed={txn.pk}, symbols={txn.instrument.symbol} if txn.instrument_id else set())
+    audit(portfolio=locked, actor=actor, action="restore", obj=txn, before=snapshot, after=transaction_snapshot(txn))
+    return Recorded(txn, result)
+
+
+@transaction.atomic
+def delete_transaction(*, txn: Transaction, actor) -> dict[str, Any]:
+    """Remove a transaction and recompute; refused when a later one would become impossible.
+    Returns its snapshot, which ``restore_transaction`` records again (undo)."""
     locked = _lock(txn.portfolio)
     txn = Transaction.objects.select_related("instrument").get(pk=txn.pk)
     before = transaction_snapshot(txn)
@@ -336,6 +372,7 @@ def delete_transaction(*, txn: Transaction, actor) -> None:
     txn.delete()
     _rebuild(locked, changed=set(), symbols={symbol} if symbol else set())
     audit(portfolio=locked, actor=actor, action="delete", obj=Transaction(pk=before["id"]), before=before)
+    return before
 
 
 # --- CSV import -------------------------------------------------------------------------------
@@ -355,7 +392,18 @@ def _csv_decimal(value: str, column: str) -> Decimal | None:
 
 
 def parse_csv(text: str) -> list[tuple[int, TransactionInput]]:
-    """Rows of a transactions CSV (columns: ``CSV_COLUMNS``; only date and type are required)."""
+    """Rows of a transactions CSV (columns: ``CSV_COLUMNS``; only date and type are required).
+    Every bad line is reported at once."""
+    rows, errors = _parse_rows(text)
+    if errors:
+        raise ValidationError({"file": [message for _, message in errors]})
+    if not rows:
+        raise ValidationError({"file": "The file has no transactions."})
+    return rows
+
+
+def _parse_rows(text: str) -> tuple[list[tuple[int, TransactionInput]], list[tuple[int, str]]]:
+    """The rows that parse, and ``(line, message)`` for every line that does not."""
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("date", "type") if c not in header]
@@ -372,7 +420,7 @@ def parse_csv(text: str) -> list[tuple[int, TransactionInput]]:
     rows, errors = [], []
     for row in reader:
         line = reader.line_num
-        if len(rows) >= MAX_IMPORT_ROWS:
+        if len(rows) + len(errors) >= MAX_IMPORT_ROWS:
             raise ValidationError({"file": f"More than {MAX_IMPORT_ROWS:,} rows; split the file."})
         try:
             trade_date = parse_date((row.get("date") or "").strip())
@@ -396,37 +444,90 @@ def parse_csv(text: str) -> list[tuple[int, TransactionInput]]:
                 )
             )
         except ValueError as exc:
-            errors.append(f"Line {line}: {exc}.")
-    if errors:
-        raise ValidationError({"file": errors[:20]})
-    if not rows:
-        raise ValidationError({"file": "The file has no transactions."})
-    return rows
+            errors.append((line, f"Line {line}: {exc}."))
+    return rows, errors
+
+
+def _fingerprint(fields: dict[str, Any]) -> str:
+    """What makes two transactions the same for duplicate detection: day, type, instrument and
+    every amount, numbers compared by value (``10`` and ``10.00`` are equal), the note ignored."""
+
+    def number(value) -> str:
+        return "" if value is None else format(Decimal(value).normalize(), "f")
+
+    instrument = fields.get("instrument")
+    symbol = fields.get("instrument__symbol") or (instrument.symbol if instrument is not None else "")
+    parts = [
+        str(fields["trade_date"]),
+        fields["type"],
+        symbol,
+        *(number(fields.get(name)) for name in ("quantity", "price", "fees", "amount", "ratio")),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def content_hash(data: bytes) -> str:
+    """The SHA-256 of an uploaded file, which names it while it waits for "import anyway"."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class DuplicateImport(ValidationError):
+    """The file repeats transactions already in the ledger; ``lines`` are the repeated lines."""
+
+    def __init__(self, *, lines: list[int], total: int):
+        self.lines = lines
+        self.total = total
+        whole = len(lines) == total
+        shown = ", ".join(str(n) for n in lines[:30]) + (" …" if len(lines) > 30 else "")
+        message = (
+            f"Every row of this file ({total}) is already in the ledger: it looks like a file imported before."
+            if whole
+            else f"{len(lines)} of {total} rows repeat transactions already in the ledger (lines {shown})."
+        )
+        super().__init__(
+            {"file": f"{message} Nothing was imported; choose “import anyway” to add them again."},
+            code="duplicate",
+        )
 
 
 @transaction.atomic
-def import_transactions(*, portfolio: Portfolio, actor, data: bytes) -> int:
-    """Import a broker's CSV all-or-nothing: any bad line (reported with its number) leaves the
-    portfolio as it was. Returns the number of transactions added."""
+def import_transactions(*, portfolio: Portfolio, actor, data: bytes, allow_duplicates: bool = False) -> int:
+    """Import a broker's CSV all-or-nothing: every bad line is reported with its number, and any
+    leaves the portfolio as it was. Rows equal to transactions already in the ledger (same day,
+    type, instrument and amounts) raise ``DuplicateImport`` unless ``allow_duplicates``.
+    Returns the number of transactions added."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError({"file": f"The file is not UTF-8 text (byte {exc.start})."}) from exc
-    rows = parse_csv(text)
+    rows, errors = _parse_rows(text)
+    if not rows and not errors:
+        raise ValidationError({"file": "The file has no transactions."})
     locked = _lock(portfolio)
     instruments = market.known_symbols([r.symbol for _, r in rows if r.symbol])
-    created, line_of, errors = [], {}, []
+    created, line_of, checked = [], {}, []
     for line, row in rows:
         try:
             fields = _check(locked, row, instruments)
         except ValidationError as exc:
-            errors.extend(f"Line {line}: {field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+            errors.extend((line, f"Line {line}: {field}: {' '.join(msgs)}") for field, msgs in exc.message_dict.items())
             continue
-        created.append(Transaction(portfolio=locked, source="import", **fields))
+        checked.append((line, fields))
     if errors:
-        raise ValidationError({"file": errors[:20]})
+        raise ValidationError({"file": [message for _, message in sorted(errors, key=lambda e: e[0])]})
+    if not allow_duplicates:
+        existing = {
+            _fingerprint(values)
+            for values in Transaction.objects.filter(portfolio=locked).values(
+                "trade_date", "type", "instrument__symbol", "quantity", "price", "fees", "amount", "ratio"
+            )
+        }
+        repeated = [line for line, fields in checked if _fingerprint(fields) in existing]
+        if repeated:
+            raise DuplicateImport(lines=repeated, total=len(checked))
+    created = [Transaction(portfolio=locked, source="import", **fields) for _, fields in checked]
     created = Transaction.objects.bulk_create(created)
-    for (line, _), txn in zip(rows, created, strict=True):
+    for (line, _), txn in zip(checked, created, strict=True):
         line_of[txn.pk] = line
     try:
         _rebuild(locked, changed=set(line_of))
@@ -437,7 +538,13 @@ def import_transactions(*, portfolio: Portfolio, actor, data: bytes) -> int:
                 {"file": f"Line {line_of[cause.transaction_id]}: {cause.field}: {cause.message}"}
             ) from cause
         raise
-    audit(portfolio=locked, actor=actor, action="import", obj=locked, after={"transactions": len(created)})
+    audit(
+        portfolio=locked,
+        actor=actor,
+        action="import",
+        obj=locked,
+        after={"transactions": len(created), "sha256": content_hash(data), "duplicates_allowed": allow_duplicates},
+    )
     return len(created)
 
 
