@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -133,7 +134,7 @@ CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="aip") + env.str("PYTEST_
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "apps.core.cache.InstrumentedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
@@ -150,7 +151,7 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "apps.core.cache.InstrumentedLocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Celery ------------------------------------------------------------------------------------
@@ -565,3 +566,23 @@ LOGGING = {
         "celery": {"level": LOG_LEVEL},
     },
 }
+
+# --- Observability: Prometheus metrics, optional Sentry and OpenTelemetry -----------------------
+# /metrics: with METRICS_TOKEN set, a scraper sends `Authorization: Bearer <token>`; otherwise only
+# direct peers inside METRICS_ALLOWED_NETWORKS are answered (nginx does not forward /metrics).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+# Worker nodes (no web process beside them) serve their processes' metrics on this port.
+METRICS_PORT = env.int("METRICS_PORT", default=0)
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", default="ai-platform")
+if SENTRY_DSN:
+    from apps.core.tracing import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+        release=APP_VERSION,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
