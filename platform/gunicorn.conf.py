@@ -23,3 +23,10 @@ def post_worker_init(worker):
     from apps.nlp.apps import _warm_models
 
     _warm_models()
+
+
+def child_exit(server, worker):
+    """A worker that exits leaves the sums of the live gauges (metrics multiprocess mode)."""
+    from apps.core.metrics import mark_process_dead
+
+    mark_process_dead(worker.pid)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.db.models import Count
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -232,10 +233,13 @@ def _queue_depth() -> Iterable[Metric]:
         "Jobs not finished, by queue and status (queued or running).",
         labels=["queue", "status"],
     )
-    rows = Job.objects.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).values_list("queue", "status")
-    counts: dict[tuple[str, str], int] = {}
-    for queue, status in rows.iterator():
-        counts[(queue, status)] = counts.get((queue, status), 0) + 1
+    rows = (
+        Job.objects.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
+        .values_list("queue", "status")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    counts = {(queue, status): count for queue, status, count in rows}
     for queue in settings.JOB_QUEUES:
         for status in (Job.Status.QUEUED, Job.Status.RUNNING):
             jobs.add_metric([queue, status], counts.get((queue, status), 0))
