@@ -125,17 +125,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if env.bool("DB_PGBOUNCER", default=False):
+        # PgBouncer in transaction mode: no server-side cursors (they outlive a transaction there);
+        # set DB_POOL=0 and CONN_MAX_AGE=0 too, PgBouncer is the pool (README, Operations).
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A read replica: market data (instruments, bars, quotes, news) is read from it; everything else,
+# and every write, goes to the primary. Replication lag only delays new bars a little.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {**env.db_url_config(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
+    if "pool" in DATABASES["default"].get("OPTIONS", {}):
+        DATABASES["replica"]["OPTIONS"] = {
+            **DATABASES["replica"].get("OPTIONS", {}),
+            "pool": DATABASES["default"]["OPTIONS"]["pool"],
+        }
+    DATABASE_ROUTERS = ["apps.core.db_routers.ReplicaRouter"]
+    DATABASE_REPLICA_APPS = env.list("DATABASE_REPLICA_APPS", default=["market"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, channel layer, broker: Redis when REDIS_URL is set ---------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# One Redis per role on larger deployments (README, Operations); each defaults to REDIS_URL.
+REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default=REDIS_URL)
+REDIS_CHANNELS_URL = env.str("REDIS_CHANNELS_URL", default=REDIS_URL)
 # Parallel test workers (pytest-xdist) share one Redis: each gets its own key space.
 CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="aip") + env.str("PYTEST_XDIST_WORKER", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "apps.core.cache.InstrumentedRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
         }
@@ -147,7 +166,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{CACHE_KEY_PREFIX}:asgi"},
+            "CONFIG": {"hosts": [REDIS_CHANNELS_URL], "prefix": f"{CACHE_KEY_PREFIX}:asgi"},
         }
     }
 else:
