@@ -233,3 +233,16 @@ def test_runtime_requirements_leave_out_development_tools():
         "opencv-python-headless",
     ):
         assert required in runtime, required
+
+
+def test_the_replica_router_reads_market_data_from_the_replica_only(settings):
+    from apps.core.db_routers import ReplicaRouter
+    from apps.market.models import Instrument
+    from apps.portfolio.models import Portfolio
+
+    settings.DATABASE_REPLICA_APPS = ["market"]
+    router = ReplicaRouter()
+    assert router.db_for_read(Instrument) == "replica"
+    assert router.db_for_read(Portfolio) == "default"
+    assert router.db_for_write(Instrument) == router.db_for_write(Portfolio) == "default"
+    assert router.allow_migrate("default", "market") and not router.allow_migrate("replica", "market")
