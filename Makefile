@@ -5,15 +5,24 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test lint check pytest failure chromium e2e bench install vendor migrate seed clean
+.PHONY: run test lint check pytest failure topology chromium e2e bench install vendor migrate seed clean lock
 
 # --- set-up ------------------------------------------------------------------------------------
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Every package at the version and hash of the lock file (torch: the CPU build; see README, Stack).
+$(VENV)/.installed: requirements-dev.lock
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	@touch $@
+
+# After editing requirements*.txt: pin every transitive package with its hashes, for Linux x86_64 and
+# Python 3.11, torch from the CPU wheel (/opt/wheels here; PyTorch's CPU index in the Dockerfile).
+LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_28 --find-links /opt/wheels --no-emit-find-links
+lock: $(VENV)/.installed
+	$(LOCK) -o requirements.lock requirements.txt
+	$(LOCK) -o requirements-dev.lock requirements-dev.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -59,12 +68,16 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 pytest: install chromium
-	$(PY) -m pytest -n 2 -m "not e2e and not serial and not failure"
-	$(PY) -m pytest -m "(serial or e2e) and not failure"
+	$(PY) -m pytest -n 2 -m "not e2e and not serial and not failure and not topology"
+	$(PY) -m pytest -m "(serial or e2e) and not failure and not topology"
 
 # Failure tests: kill workers, pause and restart throwaway Redis and PostgreSQL servers (minutes).
 failure: install
 	$(PY) -m pytest -m failure
+
+# The production shape on this machine: two of each scalable process behind nginx (minutes).
+topology: install
+	$(PY) -m pytest -m topology
 
 # The browser tests need Chromium: installed here when missing and we can (root with apt), else
 # the one command to run is printed.

@@ -47,10 +47,12 @@ def _attach_request_id(headers=None, **_kwargs):
 @signals.task_prerun.connect
 def _bind_request_id(task=None, **_kwargs):
     from apps.core.request_context import bind_request_id
+    from apps.core.tracing import tag_request_id
 
     request_id = getattr(task.request, "request_id", None) if task else None
     if request_id:
         task.request._request_id_token = bind_request_id(request_id)
+        tag_request_id(request_id)
 
 
 @signals.task_postrun.connect
@@ -60,3 +62,19 @@ def _unbind_request_id(task=None, **_kwargs):
     token = getattr(task.request, "_request_id_token", None) if task else None
     if token is not None:
         reset_request_id(token)
+
+
+@signals.worker_process_init.connect
+def _observe_worker_process(**_kwargs):
+    """Each pool process traces its tasks when OpenTelemetry is configured."""
+    from apps.core.tracing import init_opentelemetry
+
+    init_opentelemetry(worker=True)
+
+
+@signals.worker_ready.connect
+def _serve_worker_metrics(**_kwargs):
+    """A worker node with no web process serves the metrics of its processes on METRICS_PORT."""
+    from apps.core.metrics import serve_on_port
+
+    serve_on_port()

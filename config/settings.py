@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -131,6 +132,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if env.bool("DB_PGBOUNCER", default=False):
+        # PgBouncer in transaction mode: no server-side cursors (they outlive a transaction there);
+        # set DB_POOL=0 and CONN_MAX_AGE=0 too, PgBouncer is the pool (README, Operations).
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default: a transaction takes the write lock when it begins and a second writer
     # waits for it (up to the timeout) instead of failing with "database is locked". Tests use a
@@ -142,17 +147,32 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     (BASE_DIR / ".run").mkdir(exist_ok=True)
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".run" / "test-db.sqlite3")}
+# A read replica: market data (instruments, bars, quotes, news) is read from it; everything else,
+# and every write, goes to the primary. Replication lag only delays new bars a little.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {**env.db_url_config(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
+    if "pool" in DATABASES["default"].get("OPTIONS", {}):
+        DATABASES["replica"]["OPTIONS"] = {
+            **DATABASES["replica"].get("OPTIONS", {}),
+            "pool": DATABASES["default"]["OPTIONS"]["pool"],
+        }
+    DATABASE_ROUTERS = ["apps.core.db_routers.ReplicaRouter"]
+    DATABASE_REPLICA_APPS = env.list("DATABASE_REPLICA_APPS", default=["market"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, channel layer, broker: Redis when REDIS_URL is set ---------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# One Redis per role on larger deployments (README, Operations); each defaults to REDIS_URL.
+REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default=REDIS_URL)
+REDIS_CHANNELS_URL = env.str("REDIS_CHANNELS_URL", default=REDIS_URL)
 # Parallel test workers (pytest-xdist) share one Redis: each gets its own key space.
 CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="aip") + env.str("PYTEST_XDIST_WORKER", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "BACKEND": "apps.core.cache.InstrumentedRedisCache",
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
         }
@@ -164,11 +184,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{CACHE_KEY_PREFIX}:asgi"},
+            "CONFIG": {"hosts": [REDIS_CHANNELS_URL], "prefix": f"{CACHE_KEY_PREFIX}:asgi"},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "apps.core.cache.InstrumentedLocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Celery ------------------------------------------------------------------------------------
@@ -601,3 +621,23 @@ LOGGING = {
         "celery": {"level": LOG_LEVEL},
     },
 }
+
+# --- Observability: Prometheus metrics, optional Sentry and OpenTelemetry -----------------------
+# /metrics: with METRICS_TOKEN set, a scraper sends `Authorization: Bearer <token>`; otherwise only
+# direct peers inside METRICS_ALLOWED_NETWORKS are answered (nginx does not forward /metrics).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+# Worker nodes (no web process beside them) serve their processes' metrics on this port.
+METRICS_PORT = env.int("METRICS_PORT", default=0)
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", default="ai-platform")
+if SENTRY_DSN:
+    from apps.core.tracing import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+        release=APP_VERSION,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

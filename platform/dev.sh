@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH" PYTHONUNBUFFERED=1
 mkdir -p .run
+# Metrics of every process of this machine are summed by /metrics (prometheus_client multiprocess mode).
+export PROMETHEUS_MULTIPROC_DIR="$PWD/.run/metrics"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 if [[ -z "${REDIS_URL:-}" ]] && python - <<'PY' 2>/dev/null
 import redis

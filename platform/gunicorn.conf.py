@@ -59,3 +59,10 @@ def _close_connections():
     from django.db import connections
 
     connections.close_all()
+
+
+def child_exit(server, worker):
+    """A worker that exits leaves the sums of the live gauges (metrics multiprocess mode)."""
+    from apps.core.metrics import mark_process_dead
+
+    mark_process_dead(worker.pid)

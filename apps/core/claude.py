@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from django.conf import settings
 
 from .errors import ServiceUnavailable
+from .metrics import external_call
 
 
 def client(*, purpose: str = "This feature", code: str = "generation_unavailable"):
@@ -41,7 +42,8 @@ def failures_as_503(*, code: str):
     import anthropic
 
     try:
-        yield
+        with external_call("anthropic"):
+            yield
     except anthropic.APIStatusError as exc:
         raise ServiceUnavailable(
             f"Claude could not answer (HTTP {exc.status_code}, after retries); try again later.", code=code

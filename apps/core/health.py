@@ -146,3 +146,24 @@ def live(request):
 def ready(request):
     ok, report = readiness_report()
     return JsonResponse(report, status=200 if ok else 503)
+
+
+@never_cache
+@require_GET
+def metrics_view(request):
+    """Prometheus text exposition of this machine's processes (see apps.core.metrics)."""
+    from django.http import HttpResponse
+
+    from . import metrics
+
+    if not metrics.scrape_allowed(
+        authorization=request.headers.get("Authorization", ""), remote_addr=request.META.get("REMOTE_ADDR", "")
+    ):
+        return JsonResponse(
+            error_body(
+                "forbidden", "Metrics need METRICS_TOKEN as a bearer token, or a peer in METRICS_ALLOWED_NETWORKS."
+            ),
+            status=403,
+        )
+    body, content_type = metrics.exposition()
+    return HttpResponse(body, content_type=content_type)

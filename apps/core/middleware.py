@@ -1,8 +1,9 @@
-"""Request-scoped middleware: request ids with an access log line, and rate-limit headers."""
+"""Request-scoped middleware: request ids with an access log line, metrics, and rate-limit headers."""
 
 import logging
 import time
 
+from . import metrics, tracing
 from .request_context import accept_request_id, bind_request_id, reset_request_id
 
 access_log = logging.getLogger("apps.access")
@@ -20,6 +21,7 @@ class RequestIdMiddleware:
         request_id = accept_request_id(request.headers.get(REQUEST_ID_HEADER))
         request.request_id = request_id
         token = bind_request_id(request_id)
+        tracing.tag_request_id(request_id)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
@@ -54,4 +56,34 @@ class RateLimitHeadersMiddleware:
             response["X-RateLimit-Limit"] = str(state.limit)
             response["X-RateLimit-Remaining"] = str(state.remaining)
             response["X-RateLimit-Reset"] = str(state.reset_in)
+        return response
+
+
+def _auth_kind(request) -> str:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header.startswith("Bearer aip_"):
+        return "api_key"
+    return "jwt" if header.startswith("Bearer ") else "session"
+
+
+class MetricsMiddleware:
+    """Time each request by route pattern and status, count 5xx answers and signed-in users."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        match = getattr(request, "resolver_match", None)
+        route = (match.route or match.view_name) if match is not None else "unmatched"
+        status = str(response.status_code)
+        metrics.REQUEST_DURATION.labels(method=request.method, route=route, status=status).observe(elapsed)
+        if response.status_code >= 500:
+            metrics.REQUEST_ERRORS.labels(method=request.method, route=route, status=status).inc()
+        user = getattr(request, "user", None)
+        if user is not None and getattr(user, "is_authenticated", False):
+            metrics.user_seen(user.pk, auth=_auth_kind(request))
+        metrics.record_pool_state()
         return response

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from apps.core import services as core_services
 from apps.core.errors import PayloadTooLarge
 from apps.core.jobs import JobError
+from apps.core.metrics import model_inference
 from apps.core.models import Job
 
 from . import backends
@@ -152,7 +153,8 @@ def analyse_text(*, owner, kind: str, text: str, options: dict | None = None) ->
     result = cache.get(cache_key)
     cached = result is not None
     if not cached:
-        result = plan.compute(text)
+        with model_inference(plan.model):
+            result = plan.compute(text)
         cache.set(cache_key, result, timeout=settings.NLP_CACHE_SECONDS)
     return Analysis.objects.create(
         owner=owner,

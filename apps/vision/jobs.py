@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from apps.core.errors import PayloadTooLarge
 from apps.core.jobs import JobError, register_job
+from apps.core.metrics import model_inference
 
 from . import services
 from .engine import classify, detect, enhance, images, style
@@ -97,7 +98,8 @@ def run_operation(job, operation: str, source: ImageFile, decoded, options: dict
         outputs.append(_store(job, f"{stem}-{result.shape[1]}x{result.shape[0]}", result, fmt))
     elif operation == "detect":
         targets = options.get("targets") or DEFAULT_TARGETS
-        boxes = detect.detect(pixels, targets=targets, model_path=settings.VISION_YOLO_MODEL)
+        with model_inference("yolo" if settings.VISION_YOLO_MODEL else "opencv-detectors"):
+            boxes = detect.detect(pixels, targets=targets, model_path=settings.VISION_YOLO_MODEL)
         findings["boxes"] = boxes
         findings["counts"] = {
             label: sum(b["label"] == label for b in boxes) for label in sorted({b["label"] for b in boxes})
@@ -117,9 +119,10 @@ def run_operation(job, operation: str, source: ImageFile, decoded, options: dict
         outputs.append(_store(job, f"{stem}-{method}", result, fmt))
     elif operation == "classify":
         try:
-            findings["labels"] = classify.classify(
-                pixels, top_k=int(options.get("top_k", 5)), onnx_path=settings.VISION_CLASSIFIER_MODEL
-            )
+            with model_inference(classify.model_name(settings.VISION_CLASSIFIER_MODEL)):
+                findings["labels"] = classify.classify(
+                    pixels, top_k=int(options.get("top_k", 5)), onnx_path=settings.VISION_CLASSIFIER_MODEL
+                )
         except classify.ClassifierUnavailable as exc:
             raise JobError(f"{exc} {services.CLASSIFIER_HELP}") from exc
         findings["model"] = classify.model_name(settings.VISION_CLASSIFIER_MODEL)

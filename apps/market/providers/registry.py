@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from apps.core.errors import ServiceUnavailable
+from apps.core.metrics import external_call
 
 from .adapters import ADAPTERS
 from .base import HISTORY, Fetcher, HistoryQuery, ProviderError, RateLimited, TransientError
@@ -41,7 +42,8 @@ def _fetch_one(fetcher: Fetcher, kind: str, query, client: httpx.Client):
     for attempt in range(RETRIES + 1):
         _take_rate_token(fetcher)
         try:
-            return fetcher.fetch(kind, query, client)
+            with external_call(fetcher.name):
+                return fetcher.fetch(kind, query, client)
         except (httpx.TransportError, TransientError) as exc:
             if attempt == RETRIES:
                 raise ProviderError(f"{fetcher.name}: {type(exc).__name__}") from exc
