@@ -132,7 +132,9 @@ def _plan(kind: str, options: dict) -> Plan:
             language = "en" if language == "und" else language
             return {
                 "language": language,
-                "keywords": keywords.extract(text, language=language, top=top, max_ngram=max_ngram),
+                "keywords": keywords.extract(
+                    text, language=language, top=top, max_ngram=max_ngram, nlp=backends.spacy_pipeline()
+                ),
             }
 
         return Plan(extract_keywords, "yake", "yake-0.7")

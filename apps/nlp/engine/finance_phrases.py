@@ -149,7 +149,8 @@ _QUANTITY_PHRASES: dict[tuple[str, ...], int] = {
     ("petrol", "prices"): -1,
     ("gas", "prices"): -1,
     ("fuel", "prices"): -1,
-    ("oil", "prices"): -1,
+    ("oil", "prices"): 0,  # good or bad depends on who holds what: the move's plain sign
+    ("crude", "prices"): 0,
     ("house", "prices"): 1,
     ("housing", "prices"): 1,
     ("home", "prices"): 1,
@@ -192,6 +193,7 @@ _QUANTITY_PHRASES: dict[tuple[str, ...], int] = {
     ("rental", "income"): 1,
     ("government", "loans"): -1,
     ("stock", "split"): 0,
+    ("oil", "supply"): -1,
     ("profit", "warnings"): -1,
     ("profit", "warning"): -1,
     ("bullion", "prices"): 1,
@@ -245,7 +247,8 @@ IDIOMS: dict[tuple[str, ...], float] = {
     ("record", "losses"): -2.4,
 }
 _MAX_IDIOM = max(len(k) for k in IDIOMS)
-_QUANTITY_WORDS = {**dict.fromkeys(_GOOD_UP, 1), **dict.fromkeys(_BAD_UP, -1)}
+# More supply of a commodity lowers its price ("Oil prices plunge as supply jumps").
+_QUANTITY_WORDS = {**dict.fromkeys(_GOOD_UP, 1), **dict.fromkeys(_BAD_UP, -1), "supply": -1, "supplies": -1}
 _MAX_PHRASE = max(len(p) for p in _QUANTITY_PHRASES)
 
 _EXPECTATION_NOUNS = set(
