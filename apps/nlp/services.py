@@ -217,7 +217,7 @@ def analyse_everything(*, owner, text: str, kinds: Sequence[str]) -> tuple[Analy
         input_hash=_input_hash(Kind.PAGE, text, {"kinds": list(kinds)}),
         options={"kinds": list(kinds)},
         result=stored,
-        backend="+".join(sorted({a.backend for a in answers.values()})),
+        backend="+".join(sorted({a.backend for a in answers.values()}))[:32],
         model="+".join(a.model for a in answers.values())[:255],
         cached=all(a.cached for a in answers.values()),
         duration_ms=round(total_ms, 2),
