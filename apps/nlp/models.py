@@ -16,6 +16,7 @@ class Analysis(models.Model):
         LANGUAGE = "language", "Language"
         KEYWORDS = "keywords", "Keywords"
         GENERATE = "generate", "Generated text"
+        PAGE = "page", "Full analysis"  # one Analyse on the page: every kind's answer in one row
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="analyses")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -12,9 +12,10 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from rest_framework.exceptions import APIException
 
 from apps.core import services as core_services
-from apps.core.errors import PayloadTooLarge
+from apps.core.errors import PayloadTooLarge, describe
 from apps.core.jobs import JobError
 from apps.core.metrics import model_inference
 from apps.core.models import Job
@@ -133,17 +134,17 @@ def _plan(kind: str, options: dict) -> Plan:
             language = "en" if language == "und" else language
             return {
                 "language": language,
-                "keywords": keywords.extract(text, language=language, top=top, max_ngram=max_ngram),
+                "keywords": keywords.extract(
+                    text, language=language, top=top, max_ngram=max_ngram, nlp=backends.spacy_pipeline()
+                ),
             }
 
         return Plan(extract_keywords, "yake", "yake-0.7")
     raise ValueError(f"not an analysis kind: {kind}")
 
 
-def analyse_text(*, owner, kind: str, text: str, options: dict | None = None) -> Analysis:
-    """Run one analysis (or take it from the cache) and store it in the owner's history."""
-    options = {k: v for k, v in (options or {}).items() if v is not None}
-    text = clean_text(text)
+def _compute(kind: str, text: str, options: dict) -> tuple[Plan, str, dict, bool, float]:
+    """(plan, input hash, result, cached?, milliseconds) for one analysis of a cleaned text."""
     plan = _plan(kind, options)
     if plan.languages is not None:
         _check_language(text, supported=plan.languages, backend=plan.backend, language=options.get("language"))
@@ -156,6 +157,14 @@ def analyse_text(*, owner, kind: str, text: str, options: dict | None = None) ->
         with model_inference(plan.model):
             result = plan.compute(text)
         cache.set(cache_key, result, timeout=settings.NLP_CACHE_SECONDS)
+    return plan, input_hash, result, cached, round((time.perf_counter() - started) * 1000, 2)
+
+
+def analyse_text(*, owner, kind: str, text: str, options: dict | None = None) -> Analysis:
+    """Run one analysis (or take it from the cache) and store it in the owner's history."""
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    text = clean_text(text)
+    plan, input_hash, result, cached, duration_ms = _compute(kind, text, options)
     return Analysis.objects.create(
         owner=owner,
         kind=kind,
@@ -166,8 +175,56 @@ def analyse_text(*, owner, kind: str, text: str, options: dict | None = None) ->
         backend=plan.backend,
         model=plan.model,
         cached=cached,
-        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        duration_ms=duration_ms,
     )
+
+
+def analyse_everything(*, owner, text: str, kinds: Sequence[str]) -> tuple[Analysis | None, dict, dict]:
+    """Every analysis in ``kinds`` for one text, stored as ONE history row (kind ``page``).
+
+    Returns ``(row, answers, errors)``: ``answers`` maps a kind to an unsaved ``Analysis`` (what a
+    page shows), ``errors`` maps a kind that could not answer (a language it does not read, a model
+    down) to its exception. The row holds each answer and each error's message; no row when every
+    kind failed. A text the service refuses outright (empty, too long) raises ``ValidationError``.
+    """
+    text = clean_text(text)
+    answers, errors, stored = {}, {}, {}
+    total_ms = 0.0
+    for kind in kinds:
+        try:
+            plan, input_hash, result, cached, duration_ms = _compute(kind, text, {})
+        except (ValidationError, APIException) as exc:
+            errors[kind] = exc
+            stored[kind] = {"error": describe(exc)}
+            continue
+        total_ms += duration_ms
+        answers[kind] = Analysis(
+            owner=owner,
+            kind=kind,
+            text=text,
+            input_hash=input_hash,
+            result=result,
+            backend=plan.backend,
+            model=plan.model,
+            cached=cached,
+            duration_ms=duration_ms,
+        )
+        stored[kind] = {"result": result, "backend": plan.backend, "model": plan.model, "cached": cached}
+    if not answers:
+        return None, answers, errors
+    row = Analysis.objects.create(
+        owner=owner,
+        kind=Kind.PAGE,
+        text=text,
+        input_hash=_input_hash(Kind.PAGE, text, {"kinds": list(kinds)}),
+        options={"kinds": list(kinds)},
+        result=stored,
+        backend="+".join(sorted({a.backend for a in answers.values()}))[:32],
+        model="+".join(a.model for a in answers.values())[:255],
+        cached=all(a.cached for a in answers.values()),
+        duration_ms=round(total_ms, 2),
+    )
+    return row, answers, errors
 
 
 def generate_text(

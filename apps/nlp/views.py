@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
-from rest_framework.exceptions import APIException
 
 from apps.core import selectors as core_selectors
 from apps.core.errors import describe
@@ -28,11 +27,14 @@ def index(request):
     form = forms.AnalyseForm(request.POST or None)
     results, errors = {}, {}
     if request.method == "POST" and form.is_valid():
-        for kind in PAGE_KINDS:
-            try:
-                results[kind] = services.analyse_text(owner=request.user, kind=kind, text=form.cleaned_data["text"])
-            except (ValidationError, APIException) as exc:
-                errors[kind] = describe(exc)
+        try:
+            _, results, failures = services.analyse_everything(
+                owner=request.user, text=form.cleaned_data["text"], kinds=PAGE_KINDS
+            )
+        except ValidationError as exc:
+            form.add_error("text", " ".join(exc.messages))
+        else:
+            errors = {kind: describe(exc) for kind, exc in failures.items()}
     context = {
         "form": form,
         "results": results,

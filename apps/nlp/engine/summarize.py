@@ -30,13 +30,17 @@ def rank_sentences(sentences: list[str], *, iterations: int = 50) -> np.ndarray:
 
 def extractive(text: str, *, max_length: int, min_length: int) -> dict:
     """The best-ranked sentences, in their original order, within ``max_length`` words
-    (and at least ``min_length`` words when the text has them)."""
+    (and at least ``min_length`` words when the text has them). A summary is shorter than its text:
+    a text of several sentences never comes back whole, however short it is."""
     sentences = split_sentences(text)
     if not sentences:
         return {"summary": "", "sentences": []}
     scores = rank_sentences([s.text for s in sentences])
+    most = max(1, len(sentences) - 1)
     chosen, words = [], 0
     for index in np.argsort(-scores, kind="stable"):
+        if len(chosen) == most:
+            break
         length = len(sentences[index].text.split())
         if words + length > max_length and words >= min_length:
             continue
