@@ -52,7 +52,7 @@ class ThrowawayRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                "redis-server",
+                shutil.which("redis-server"),
                 "--port",
                 str(self.port),
                 "--bind",
