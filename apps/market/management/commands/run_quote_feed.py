@@ -1,4 +1,5 @@
-"""``manage.py run_quote_feed``: publish quote ticks to the channel layer until stopped."""
+"""``manage.py run_quote_feed``: publish quote ticks until stopped. Run two for a hot standby: only
+the holder of the feed's lease publishes (see ``apps.market.feed.run``)."""
 
 import signal
 import threading
