@@ -75,14 +75,16 @@ class Clients:
         self.window = (None, None)
         self.received, self.latencies, self.failed = 0, [], 0
         self.subscribed, self.dropped = 0, 0
+        self.errors: dict[str, int] = {}
         self.tasks = []
 
     async def one(self, symbols, *, reconnect: bool) -> None:
         while True:
             try:
                 ws = await websockets.connect(self.url, max_queue=None, open_timeout=60, ping_interval=None)
-            except (OSError, websockets.WebSocketException, TimeoutError):
+            except (OSError, websockets.WebSocketException, TimeoutError) as exc:
                 self.failed += 1  # a failed connection: what must not happen
+                self.errors[type(exc).__name__] = self.errors.get(type(exc).__name__, 0) + 1
                 return
             try:
                 await ws.send(json.dumps({"action": "auth", "token": self.token}))
@@ -148,6 +150,8 @@ async def phase(url: str, n: int, token: str, label: str) -> dict:
     connect_s = await clients.connect_all()
     result = show(label, connect_s, clients.failed, await clients.measure())
     result["failed"] = clients.failed
+    if clients.errors:
+        print(f"    failed connections by error: {clients.errors}")
     await clients.close()
     return result
 
@@ -237,8 +241,9 @@ def main() -> None:
                 print(f"{n} clients connecting at once x {PER_CLIENT} of {len(SYMBOLS)} symbols, 1 tick/s, {SECONDS} s")
                 base = asyncio.run(phase(f"ws://127.0.0.1:{base_port}/", n, key, "bare websockets (baseline)"))
                 mine = asyncio.run(phase(ours_url, n, key, "ours via nginx, 2 daphne"))
+                ratio = mine["rate"] / max(base["rate"], 1)
                 print(
-                    f"  ratio delivered {mine['rate'] / base['rate']:.2f}x, p99 {mine['p99'] / base['p99']:.2f}x "
+                    f"  ratio delivered {ratio:.2f}x, p99 {mine['p99'] / base['p99']:.2f}x "
                     f"the baseline's; failed connections {mine['failed']} (baseline {base['failed']})"
                 )
             print("reconnect storm: 1,000 clients via nginx, one daphne killed and restarted")
@@ -247,7 +252,10 @@ def main() -> None:
             for process in (*servers, feed, nginx, bare):
                 process.terminate()
             for process in (*servers, feed, nginx, bare):
-                process.wait(timeout=20)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
     finally:
         teardown()
 

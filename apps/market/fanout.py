@@ -152,6 +152,9 @@ class Hub:
             except (RedisError, OSError) as exc:
                 delay = backoff.next()
                 logger.warning("Tick subscription lost (%s); reconnecting in %.1fs", exc, delay)
+            except Exception:  # never leave the process deaf to ticks
+                delay = backoff.next()
+                logger.exception("Tick subscription failed; reconnecting in %.1fs", delay)
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
