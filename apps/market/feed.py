@@ -18,6 +18,7 @@ import math
 import random
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import redis
@@ -172,6 +173,7 @@ def run(*, tick_seconds: float = 1.0, iterations: int | None = None, stop=None, 
     sent, count = 0, 0
     loaded_at, persisted_at = None, 0.0
     standby_logged = False
+    storer, storing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quote-store"), None
 
     def wait(seconds: float) -> bool:
         """Sleep up to ``seconds``, renewing the lease meanwhile; True when asked to stop."""
@@ -208,9 +210,14 @@ def run(*, tick_seconds: float = 1.0, iterations: int | None = None, stop=None, 
                     publisher.publish(ticks, interval=tick_seconds)
                     sent += len(ticks)
                 count += 1
-                if ticks and started - persisted_at >= PERSIST_EVERY_SECONDS:
+                if ticks and started - persisted_at >= PERSIST_EVERY_SECONDS and (storing is None or storing.done()):
                     persisted_at = started
-                    _persist(ticks)
+                    if iterations is None:
+                        # The service stores off the tick loop: a slow database must not delay
+                        # ticks or the lease. A bounded run (tools, tests) stores in its own thread.
+                        storing = storer.submit(_persist, ticks)
+                    else:
+                        _persist(ticks)
                 backoff.reset()
             except Exception as exc:  # the feed outlives any failure, and says why
                 delay = backoff.next()
@@ -225,6 +232,7 @@ def run(*, tick_seconds: float = 1.0, iterations: int | None = None, stop=None, 
             if wait(max(0.0, tick_seconds - (time.monotonic() - started))):
                 break
     finally:
+        storer.shutdown(wait=True)
         if lease is not None:
             lease.release()
     return sent
@@ -250,12 +258,17 @@ def _reload(source, *, fresh: bool, what: str, tick_seconds: float) -> None:
 
 
 def _persist(ticks: list[dict]) -> None:
-    """Store the latest prices; an outage skips this round (the walk goes on from memory)."""
+    """Store the latest prices (in the storing thread); an outage skips this round (the walk goes on
+    from memory)."""
     try:
+        _drop_db_connections(broken_only=True)
         services.record_ticks(ticks=[{**t, "time": datetime.fromisoformat(t["time"])} for t in ticks])
     except Exception as exc:  # the database or the cache is down: publish on regardless
         logger.warning("Quote feed: could not store prices (%s); publishing on", exc)
         _drop_db_connections()
+    finally:
+        if threading.current_thread().name.startswith("quote-store"):
+            connections.close_all()
 
 
 def _what_failed(exc: Exception) -> str:
