@@ -45,7 +45,7 @@ async def main(port: int, symbols: list[str]) -> None:
                 )
                 websockets.broadcast(group, frame)
 
-    async with websockets.serve(handler, "127.0.0.1", port, max_queue=None):
+    async with websockets.serve(handler, "127.0.0.1", port, max_queue=None, backlog=4096):
         await ticker()
 
 

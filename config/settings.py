@@ -236,6 +236,11 @@ JOB_LEASE_SECONDS = env.float("JOB_LEASE_SECONDS", default=20.0)
 JOB_SWEEP_SECONDS = env.float("JOB_SWEEP_SECONDS", default=15.0)
 JOB_REPUBLISH_SECONDS = env.float("JOB_REPUBLISH_SECONDS", default=60.0)
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+# One beat at a time: the scheduler ticks only while it holds the "beat" lease (apps/core/beat.py).
+CELERY_BEAT_SCHEDULER = "apps.core.beat:LeasedScheduler"
+# Singletons (the quote feed, beat) hold a Redis lease of this many seconds, renewed every third of
+# it; a standby takes over within about this long after the holder dies.
+LEASE_SECONDS = env.float("LEASE_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE = {
     "recover-jobs": {
         "task": "apps.core.tasks.recover_jobs",
@@ -326,6 +331,9 @@ MARKET_HISTORY_MAX_BARS = env.int("MARKET_HISTORY_MAX_BARS", default=10_000)
 MARKET_FEED_INTERVAL = env.float("MARKET_FEED_INTERVAL", default=1.0)
 # Run the quote feed inside the web process (the one-process set-up without Redis).
 MARKET_FEED_IN_PROCESS = env.bool("MARKET_FEED_IN_PROCESS", default=False)
+# WebSocket subscribers get {"type": "status", "state": "stale"} after this many feed intervals
+# without a tick, and "live" when ticks resume.
+MARKET_FEED_STALE_INTERVALS = env.float("MARKET_FEED_STALE_INTERVALS", default=3.0)
 # Keep instruments up to date from the providers on the beat schedule (history and fundamentals
 # every 6 h, news every 30 min). Off by default: turn on where the providers are reachable.
 MARKET_AUTO_REFRESH = env.bool("MARKET_AUTO_REFRESH", default=False)

@@ -6,7 +6,11 @@ Messages from the client (JSON):
   {"action": "unsubscribe", "symbols": [...]}
 Frames to the client: {"type": "snapshot", "quote": {…}}, {"type": "tick", "symbol", "price", "time",
 "change", "change_percent", "volume", "source"}, {"type": "subscribed", "symbols": [...]},
+{"type": "status", "state": "stale" | "live", …} (no ticks for a few feed intervals / ticks again),
 {"type": "error", "code", "message", …}. A bad message gets an error frame; the connection stays.
+
+Ticks do not pass through the consumer: the process's ``fanout.hub()`` writes each tick's frame,
+encoded once by the feed, straight to the sockets subscribed to its symbol.
 """
 
 import json
@@ -17,7 +21,7 @@ from django.http import HttpRequest
 
 from apps.accounts import services as accounts
 
-from . import feed, selectors, services
+from . import fanout, selectors, services
 
 MAX_SYMBOLS = 50
 
@@ -29,8 +33,13 @@ class RealtimeQuotesConsumer(AsyncWebsocketConsumer):
         await self.accept()
 
     async def disconnect(self, code):
-        for symbol in self.symbols:
-            await self.channel_layer.group_discard(feed.group_name(symbol), self.channel_name)
+        if self.symbols:
+            fanout.hub().leave(self)
+            self.symbols = set()
+
+    async def write_frame(self, frame: str) -> None:
+        """Write an encoded frame to this socket (the hub's way in)."""
+        await self.base_send({"type": "websocket.send", "text": frame})
 
     @property
     def authenticated(self) -> bool:
@@ -61,8 +70,7 @@ class RealtimeQuotesConsumer(AsyncWebsocketConsumer):
             return await self.error("bad_symbols", "symbols must be a non-empty list of symbol strings.")
         wanted = {s.strip().upper() for s in symbols}
         if action == "unsubscribe":
-            for symbol in wanted & self.symbols:
-                await self.channel_layer.group_discard(feed.group_name(symbol), self.channel_name)
+            fanout.hub().leave(self, wanted & self.symbols)
             self.symbols -= wanted
             return await self.send_json(
                 {"type": "unsubscribed", "symbols": sorted(wanted), "subscriptions": sorted(self.symbols)}
@@ -94,8 +102,8 @@ class RealtimeQuotesConsumer(AsyncWebsocketConsumer):
             )
         known, snapshots = await database_sync_to_async(self._snapshots)(sorted(new))
         unknown = sorted(new - set(known))
-        for symbol in known:
-            await self.channel_layer.group_add(feed.group_name(symbol), self.channel_name)
+        if known:
+            await fanout.hub().join(self, self.write_frame, set(known))
         self.symbols |= set(known)
         if unknown:
             await self.error(
@@ -106,13 +114,9 @@ class RealtimeQuotesConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "subscribed", "symbols": known, "subscriptions": sorted(self.symbols)})
         for snapshot in snapshots:
             await self.send_json({"type": "snapshot", "quote": snapshot})
+        if known and (status := fanout.hub().status_if_stale()):
+            await self.send(text_data=status)
 
     def _snapshots(self, symbols: list[str]) -> tuple[list[str], list[dict]]:
         instruments = selectors.known_symbols(symbols)
         return sorted(instruments), [services.cached_quote(instrument=instruments[s]) for s in sorted(instruments)]
-
-    async def market_tick(self, event):
-        frame = event.get("frame")  # encoded once by the feed (feed.tick_event)
-        if frame is None:
-            return await self.send_json({"type": "tick", **event["tick"]})
-        await self.send(text_data=frame)

@@ -1,36 +1,42 @@
-"""The quote feed: turns prices into ticks on the channel layer (one group per symbol).
+"""The quote feed: turns prices into ticks and publishes one round per interval (``fanout``).
 
 Without a realtime provider the prices come from the simulator: a random walk from each
 instrument's last price with its own recent volatility; every tick says ``"source": "simulated"``.
+
+Reliability (``run``): with Redis, only the holder of the ``market-feed`` lease publishes; another
+``run_quote_feed`` waits as a hot standby and takes over within ``LEASE_SECONDS`` of the holder's
+death. A Redis or database error never ends the loop: it backs off (0.5 s doubling to 10 s) and
+resumes by itself. While the database is down the walk goes on from memory (ticks are stored again
+once it is back). Instruments added or deactivated while it runs are picked up every
+``RELOAD_SECONDS``.
 """
 
-import asyncio
+import contextlib
 import json
 import logging
 import math
 import random
-import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+import redis
 from django.conf import settings
+from django.db import DatabaseError, connections
 
 from apps.core.errors import ServiceUnavailable
+from apps.core import metrics
+from apps.core.leases import Backoff, Lease, redis_client
 
-from . import selectors, services
+from . import fanout, selectors, services
 from .engine import indicators, risk, simulate
 
 logger = logging.getLogger(__name__)
 DEFAULT_VOLATILITY = 0.3
 PERSIST_EVERY_SECONDS = 5.0
-
-
-def group_name(symbol: str) -> str:
-    """A channel-layer group per symbol (group names allow letters, digits, ``_ . -`` only)."""
-    safe = re.sub(r"[^A-Za-z0-9_.-]", lambda m: f"_{ord(m.group()):x}", symbol.upper())
-    return f"market.{safe}"
+RELOAD_SECONDS = 5.0
+STANDBY_POLL_SECONDS = 1.0
 
 
 class Simulator:
@@ -42,7 +48,15 @@ class Simulator:
         self.state: dict[str, dict] = {}
 
     def load(self) -> None:
-        for instrument in selectors.active_instruments():
+        """(Re)read the active instruments: new ones join the walk, deactivated ones leave it, the
+        others keep walking from where they are."""
+        instruments = list(selectors.active_instruments())
+        active = {i.symbol for i in instruments}
+        for symbol in set(self.state) - active:
+            del self.state[symbol]
+        for instrument in instruments:
+            if instrument.symbol in self.state:
+                continue
             quote = selectors.quote_of(instrument)
             if quote is None:
                 continue
@@ -105,45 +119,159 @@ class ProviderQuotes:
         return ticks
 
 
-def tick_event(tick: dict) -> dict:
-    """The channel-layer message of one tick. The client's frame is encoded here, once, rather than
-    by each of the (possibly thousands of) consumers that forward it."""
-    frame = json.dumps({"type": "tick", **tick}, separators=(",", ":"))
-    return {"type": "market.tick", "tick": tick, "frame": frame}
+def tick_frame(tick: dict) -> str:
+    """The client's frame of one tick, encoded once by the feed for every subscriber."""
+    return json.dumps({"type": "tick", **tick}, separators=(",", ":"))
 
 
-def publish(ticks: list[dict]) -> None:
-    layer = get_channel_layer()
+class Publisher:
+    """Sends rounds of ticks: to Redis pub/sub when ``REDIS_URL`` is set, else in-process."""
 
-    async def send_all():
-        await asyncio.gather(*(layer.group_send(group_name(t["symbol"]), tick_event(t)) for t in ticks))
+    def __init__(self):
+        self.client = redis_client() if settings.REDIS_URL else None
 
-    async_to_sync(send_all)()
+    def publish(self, ticks: list[dict], *, interval: float) -> None:
+        payload = fanout.encode_round([(t["symbol"], tick_frame(t)) for t in ticks], interval=interval)
+        if self.client is None:
+            fanout.deliver_in_process(payload)
+        else:
+            self.client.publish(fanout.channel_name(), payload)
+        metrics.ticks_published(len(ticks))
+
+
+def publish(ticks: list[dict], *, interval: float | None = None) -> None:
+    """Publish one round of ticks to every subscribed socket (used by tests and tools)."""
+    Publisher().publish(ticks, interval=interval or settings.MARKET_FEED_INTERVAL)
+
+
+def _source(tick_seconds: float, seed: int | None):
+    if settings.MARKET_QUOTE_SOURCE == "providers":
+        seconds = max(tick_seconds, settings.MARKET_PROVIDER_QUOTE_SECONDS)
+        return ProviderQuotes(), seconds, "polling provider quotes for"
+    return Simulator(tick_seconds=tick_seconds, seed=seed), tick_seconds, "simulating"
+
+
+def _drop_db_connections(*, broken_only: bool = False) -> None:
+    """Drop this thread's connections (``broken_only``: those unusable or past their age) so the next
+    query reconnects. A connection inside an atomic block (a caller's transaction) is left alone."""
+    for conn in connections.all(initialized_only=True):
+        if conn.in_atomic_block:
+            continue
+        try:
+            conn.close_if_unusable_or_obsolete() if broken_only else conn.close()
+        except DatabaseError:
+            conn.connection = None
 
 
 def run(*, tick_seconds: float = 1.0, iterations: int | None = None, stop=None, seed: int | None = None) -> int:
-    """Tick until ``stop`` is set (or ``iterations`` ticks); returns the number of ticks sent."""
-    if settings.MARKET_QUOTE_SOURCE == "providers":
-        source = ProviderQuotes()
-        tick_seconds = max(tick_seconds, settings.MARKET_PROVIDER_QUOTE_SECONDS)
-        what = "polling provider quotes for"
-    else:
-        source = Simulator(tick_seconds=tick_seconds, seed=seed)
-        what = "simulating"
-    source.load()
-    logger.info("Quote feed: %s %d instruments every %.2fs", what, len(source.state), tick_seconds)
-    sent, last_persist, count = 0, 0.0, 0
-    while iterations is None or count < iterations:
-        started = time.monotonic()
-        ticks = source.step()
-        publish(ticks)
-        sent += len(ticks)
-        count += 1
-        if started - last_persist >= PERSIST_EVERY_SECONDS:
-            services.record_ticks(ticks=[{**t, "time": datetime.fromisoformat(t["time"])} for t in ticks])
-            last_persist = started
-        if stop is not None and stop.wait(max(0.0, tick_seconds - (time.monotonic() - started))):
-            break
-        if stop is None:
-            time.sleep(max(0.0, tick_seconds - (time.monotonic() - started)))
+    """Tick until ``stop`` is set (or ``iterations`` ticks); returns the number of ticks sent.
+
+    Never returns on a Redis or database error: it logs, backs off and carries on."""
+    stop = stop or threading.Event()
+    source, tick_seconds, what = _source(tick_seconds, seed)
+    lease = Lease("market-feed", ttl=settings.LEASE_SECONDS) if settings.REDIS_URL else None
+    publisher = Publisher()
+    backoff = Backoff()
+    sent, count = 0, 0
+    loaded_at, persisted_at = None, 0.0
+    standby_logged = False
+    storer, storing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quote-store"), None
+
+    def wait(seconds: float) -> bool:
+        """Sleep up to ``seconds``, renewing the lease meanwhile; True when asked to stop."""
+        deadline = time.monotonic() + seconds
+        while (remaining := deadline - time.monotonic()) > 0:
+            if stop.wait(min(remaining, lease.renew_every if lease else remaining)):
+                return True
+            if lease is not None and lease.held:
+                # On a Redis error the loop notices and backs off; the lease lapses by its own clock.
+                with contextlib.suppress(redis.RedisError):
+                    lease.keep()
+        return stop.is_set()
+
+    try:
+        while iterations is None or count < iterations:
+            if stop.is_set():
+                break
+            started = time.monotonic()
+            try:
+                if lease is not None and not lease.keep():
+                    if not standby_logged:
+                        logger.info("Quote feed: standby, another feed holds the lease")
+                        standby_logged = True
+                    loaded_at = None  # reload from the database on taking over
+                    if wait(STANDBY_POLL_SECONDS):
+                        break
+                    continue
+                standby_logged = False
+                if loaded_at is None or started - loaded_at >= RELOAD_SECONDS:
+                    _reload(source, fresh=loaded_at is None, what=what, tick_seconds=tick_seconds)
+                    loaded_at = started
+                ticks = source.step()
+                if lease is None or lease.held:
+                    publisher.publish(ticks, interval=tick_seconds)
+                    sent += len(ticks)
+                count += 1
+                if ticks and started - persisted_at >= PERSIST_EVERY_SECONDS and (storing is None or storing.done()):
+                    persisted_at = started
+                    if iterations is None:
+                        # The service stores off the tick loop: a slow database must not delay
+                        # ticks or the lease. A bounded run (tools, tests) stores in its own thread.
+                        storing = storer.submit(_persist, ticks)
+                    else:
+                        _persist(ticks)
+                backoff.reset()
+            except Exception as exc:  # the feed outlives any failure, and says why
+                delay = backoff.next()
+                if isinstance(exc, redis.RedisError | DatabaseError | OSError):
+                    logger.warning("Quote feed: %s unreachable (%s); retrying in %.1fs", _what_failed(exc), exc, delay)
+                else:
+                    logger.exception("Quote feed: unexpected error; retrying in %.1fs", delay)
+                _drop_db_connections()
+                if wait(delay):
+                    break
+                continue
+            if wait(max(0.0, tick_seconds - (time.monotonic() - started))):
+                break
+    finally:
+        storer.shutdown(wait=True)
+        if lease is not None:
+            lease.release()
     return sent
+
+
+def _reload(source, *, fresh: bool, what: str, tick_seconds: float) -> None:
+    """Pick up instruments added or deactivated meanwhile. A database outage keeps the current set
+    (ticks go on from memory); only a feed with nothing loaded yet has to wait for the database."""
+    _drop_db_connections(broken_only=True)
+    if fresh and isinstance(source, Simulator):
+        source.state.clear()  # taking over: start from the stored prices
+    before = len(source.state)
+    try:
+        source.load()
+    except DatabaseError as exc:
+        _drop_db_connections()
+        if fresh or not source.state:
+            raise
+        logger.warning("Quote feed: could not re-read instruments (%s); ticking on from memory", exc)
+        return
+    if fresh or len(source.state) != before:
+        logger.info("Quote feed: %s %d instruments every %.2fs", what, len(source.state), tick_seconds)
+
+
+def _persist(ticks: list[dict]) -> None:
+    """Store the latest prices (in the storing thread); an outage skips this round (the walk goes on
+    from memory)."""
+    try:
+        _drop_db_connections(broken_only=True)
+        services.record_ticks(ticks=[{**t, "time": datetime.fromisoformat(t["time"])} for t in ticks])
+    except Exception as exc:  # the database or the cache is down: publish on regardless
+        logger.warning("Quote feed: could not store prices (%s); publishing on", exc)
+        _drop_db_connections()
+    finally:
+        if threading.current_thread().name.startswith("quote-store"):
+            connections.close_all()
+
+
+def _what_failed(exc: Exception) -> str:
+    return "the database" if isinstance(exc, DatabaseError) else "Redis"

@@ -103,3 +103,92 @@ async def test_bad_messages_get_error_frames_and_the_connection_stays():
     await ws.send_json_to({"action": "subscribe", "symbols": too_many})
     assert (await ws.receive_json_from())["code"] == "too_many_symbols"
     await ws.disconnect()
+
+
+async def subscribed_socket(symbols):
+    user = await database_sync_to_async(UserFactory)()
+    ws = await connect(await database_sync_to_async(session_headers)(user))
+    await ws.send_json_to({"action": "subscribe", "symbols": symbols})
+    frame = await ws.receive_json_from(timeout=3)
+    assert frame["type"] == "subscribed" and frame["symbols"] == symbols
+    return ws
+
+
+async def next_frame(ws, kind: str, timeout: float = 3.0) -> dict:
+    """The next frame of type ``kind``, skipping others (snapshots, ticks of other rounds)."""
+    while True:
+        frame = await ws.receive_json_from(timeout=timeout)
+        if frame["type"] == kind:
+            return frame
+
+
+async def test_subscribers_are_told_when_ticks_stop_and_when_they_resume(settings):
+    settings.MARKET_FEED_INTERVAL = 0.2  # stale after 3 intervals without a tick
+    await database_sync_to_async(bundled)("GOOG")
+    ws = await subscribed_socket(["GOOG"])
+    assert (await ws.receive_json_from(timeout=3))["type"] == "snapshot"
+    stale = await ws.receive_json_from(timeout=3)  # nobody publishes
+    assert stale["type"] == "status" and stale["state"] == "stale" and "No quotes" in stale["message"]
+    assert await ws.receive_nothing(timeout=0.3)  # said once, not every interval
+
+    simulator = feed.Simulator(tick_seconds=0.2, seed=2)
+    await database_sync_to_async(simulator.load)()
+    await database_sync_to_async(feed.publish)(simulator.step())
+    assert await ws.receive_json_from(timeout=3) == {"type": "status", "state": "live"}
+    tick = await ws.receive_json_from(timeout=3)
+    assert tick["type"] == "tick" and tick["symbol"] == "GOOG"
+
+    # A socket that subscribes while ticks are missing hears so right after its snapshot.
+    assert (await next_frame(ws, "status"))["state"] == "stale"
+    late = await subscribed_socket(["GOOG"])
+    assert (await late.receive_json_from(timeout=3))["type"] == "snapshot"
+    assert (await late.receive_json_from(timeout=3))["state"] == "stale"
+    await ws.disconnect()
+    await late.disconnect()
+
+
+def run_feed_in_thread(**kwargs):
+    import threading
+
+    from django.db import connections
+
+    stop = threading.Event()
+
+    def target():
+        try:
+            feed.run(stop=stop, **kwargs)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return stop, thread
+
+
+async def test_the_feed_picks_up_instruments_added_while_it_runs(monkeypatch, settings):
+    from django.utils import timezone
+
+    from apps.market.models import Instrument, Quote
+
+    monkeypatch.setattr(feed, "RELOAD_SECONDS", 0.5)
+    settings.MARKET_FEED_INTERVAL = 0.1
+    await database_sync_to_async(bundled)("GOOG")
+    stop, thread = run_feed_in_thread(tick_seconds=0.1, seed=3)
+    try:
+        ws = await subscribed_socket(["GOOG"])
+        assert (await next_frame(ws, "tick"))["symbol"] == "GOOG"
+
+        def add_instrument():
+            acme = Instrument.objects.create(symbol="ACME", name="Acme Corp.")
+            Quote.objects.create(instrument=acme, price="42.00", time=timezone.now(), source="test")
+
+        await database_sync_to_async(add_instrument)()
+        newcomer = await subscribed_socket(["ACME"])
+        tick = await next_frame(newcomer, "tick", timeout=5)
+        assert tick["symbol"] == "ACME" and abs(tick["price"] / 42 - 1) < 0.05
+        await ws.disconnect()
+        await newcomer.disconnect()
+    finally:
+        stop.set()
+        await database_sync_to_async(thread.join, thread_sensitive=False)(10)
+    assert not thread.is_alive()

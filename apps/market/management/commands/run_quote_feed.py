@@ -1,10 +1,12 @@
-"""``manage.py run_quote_feed``: publish quote ticks to the channel layer until stopped."""
+"""``manage.py run_quote_feed``: publish quote ticks until stopped. Run two for a hot standby: only
+the holder of the feed's lease publishes (see ``apps.market.feed.run``)."""
 
 import signal
 import threading
 
 from django.core.management.base import BaseCommand
 
+from apps.core import metrics
 from apps.market import feed
 
 
@@ -19,5 +21,6 @@ class Command(BaseCommand):
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
+        metrics.serve_on_port()  # a feed on a machine with no web process serves its own metrics
         sent = feed.run(tick_seconds=interval, iterations=iterations, stop=stop)
         self.stdout.write(f"Quote feed stopped after {sent} ticks.")
