@@ -25,8 +25,8 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, connections
 
-from apps.core.errors import ServiceUnavailable
 from apps.core import metrics
+from apps.core.errors import ServiceUnavailable
 from apps.core.leases import Backoff, Lease, redis_client
 
 from . import fanout, selectors, services
