@@ -68,6 +68,13 @@ def bars(
     return list(values.order_by("time"))
 
 
+def bars_before(*, instrument: Instrument, interval: str, before: datetime, count: int) -> list[dict]:
+    """The ``count`` bars just before ``before``, oldest first (the warm-up of indicators)."""
+    rows = Bar.objects.filter(instrument=instrument, interval=interval, time__lt=before)
+    values = rows.values("time", "open", "high", "low", "close", "volume").order_by("-time")[:count]
+    return list(reversed(values))
+
+
 def last_bars(*, instrument: Instrument, interval: str, count: int) -> list[dict]:
     return bars(instrument=instrument, interval=interval, limit=count)
 
@@ -168,6 +175,20 @@ def close_history(*, instrument: Instrument, start: datetime | None = None) -> l
     return rows
 
 
+def current_price_times(instruments) -> dict[int, object]:
+    """Instrument id → the time of the price ``current_prices`` answers (the quote's, else the last
+    bar's)."""
+    ids = [i.pk for i in instruments]
+    found = dict(Quote.objects.filter(instrument_id__in=ids).values_list("instrument_id", "time"))
+    for instrument in instruments:
+        if instrument.pk not in found:
+            interval = native_interval(instrument)
+            last = last_bars(instrument=instrument, interval=interval, count=1) if interval else []
+            if last:
+                found[instrument.pk] = last[-1]["time"]
+    return found
+
+
 def current_price(instrument: Instrument) -> tuple[object, str] | None:
     """The latest known price and where it came from: the quote, else the last close."""
     return current_prices([instrument]).get(instrument.pk)
@@ -187,7 +208,18 @@ def current_prices(instruments) -> dict[int, tuple[object, str]]:
     return found
 
 
-def risk_measures(*, close, benchmark=None, risk_free: float = 0.0) -> dict:
-    """Volatility, VaR, drawdown, Sharpe, Sortino, beta and correlation of a daily price-like
-    series (a pandas Series), by the definitions in ``engine.risk``."""
-    return risk.measure(close, benchmark=benchmark, risk_free=risk_free)
+def risk_measures(
+    *, close, benchmark=None, risk_free: float = 0.0, periods: int | None = None, horizon: str | None = None
+) -> dict:
+    """Volatility, VaR, drawdown, Sharpe, Sortino, beta and correlation of a price-like series (a
+    pandas Series), by the definitions in ``engine.risk``; annualised with ``periods`` per year
+    (inferred from the bar spacing when not given), stated with the ``horizon`` of one bar."""
+    return risk.measure(close, benchmark=benchmark, risk_free=risk_free, periods=periods, horizon_label=horizon)
+
+
+def periods_per_year(index, *, asset_type: str = "stock") -> int:
+    return risk.periods_per_year(index, asset_type=asset_type)
+
+
+def bar_horizon(index) -> str:
+    return risk.horizon(index)

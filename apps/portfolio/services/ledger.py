@@ -292,8 +292,20 @@ def _lock(portfolio: Portfolio) -> Portfolio:
 
 @dataclass
 class Recorded:
+    """A written transaction, loaded with its instrument and the lots its sale consumed inside the
+    transaction that wrote it, and the ledger after it. Its answer needs no further query: a
+    concurrent write that rebuilds the lots after this commit cannot remove what it shows."""
+
     transaction: Transaction
     ledger: engine.Ledger
+
+
+def _loaded(txn: Transaction) -> Transaction:
+    return (
+        Transaction.objects.select_related("instrument")
+        .prefetch_related("realizations__lot")
+        .get(pk=txn.pk)
+    )
 
 
 @transaction.atomic
@@ -305,7 +317,7 @@ def record_transaction(*, portfolio: Portfolio, actor, data: TransactionInput, s
     symbols = {txn.instrument.symbol} if txn.instrument_id else set()
     result = _rebuild(locked, changed={txn.pk}, symbols=symbols)
     audit(portfolio=locked, actor=actor, action="create", obj=txn, after=transaction_snapshot(txn))
-    return Recorded(txn, result)
+    return Recorded(_loaded(txn), result)
 
 
 @transaction.atomic
@@ -323,7 +335,7 @@ def update_transaction(*, txn: Transaction, actor, data: TransactionInput) -> Re
     symbols = {s for s in (old_symbol, txn.instrument.symbol if txn.instrument_id else None) if s}
     result = _rebuild(locked, changed={txn.pk}, symbols=symbols)
     audit(portfolio=locked, actor=actor, action="update", obj=txn, before=before, after=transaction_snapshot(txn))
-    return Recorded(txn, result)
+    return Recorded(_loaded(txn), result)
 
 
 @transaction.atomic
