@@ -255,7 +255,7 @@ def price_histories(instruments) -> dict[str, PriceHistory]:
     for instrument in instruments:
         rows = market.close_history(instrument=instrument)
         s = _series(rows)
-        spacing = float(np.median(np.diff(s.index.asi8)) / 86_400e9) if len(s) > 1 else 1.0
+        spacing = float(np.median(np.diff(s.index.as_unit("ns").asi8)) / 86_400e9) if len(s) > 1 else 1.0
         if spacing >= 4 and len(s):
             ends = list(s.index[1:] - pd.Timedelta(days=1)) + [
                 min(s.index[-1] + pd.Timedelta(days=round(spacing) - 1), today)

@@ -30,7 +30,7 @@ def _spacing_seconds(index) -> float | None:
     times = pd.DatetimeIndex(index)
     if len(times) < 2:
         return None
-    return float(np.median(np.diff(times.asi8)) / 1e9)
+    return float(np.median(np.diff(times.as_unit("ns").asi8)) / 1e9)
 
 
 def periods_per_year(index, *, asset_type: str = "stock") -> int:
