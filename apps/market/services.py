@@ -423,7 +423,7 @@ def analysis(*, instrument: Instrument, interval: str | None = None, benchmark: 
     return result
 
 
-def chart_data(*, instrument: Instrument, interval: str, rows: list[dict]) -> dict:
+def chart_data(*, instrument: Instrument, interval: str, rows: list[dict], names: list[str] | None = None) -> dict:
     """Overlays and panes for the chart (moving averages, Bollinger, RSI, MACD) over ``rows``,
     computed on up to ``indicators.WARMUP_BARS`` earlier bars too, so that each value equals the one
     computed on the whole history, from the window's first bar on."""
@@ -434,7 +434,7 @@ def chart_data(*, instrument: Instrument, interval: str, rows: list[dict]) -> di
     )
     ind = indicators.compute(indicators.frame(warmup + rows), intraday=interval in Bar.INTRADAY)
     since = ind.index[len(warmup)]
-    return indicators.series(ind, indicators.CHART_SERIES, since=since)
+    return indicators.series(ind, names or indicators.CHART_SERIES, since=since)
 
 
 # --- news -------------------------------------------------------------------------------------

@@ -29,6 +29,29 @@ COLUMNS = ("open", "high", "low", "close", "volume")
 # Bars read before a chart's window so that every indicator is settled at its first point:
 # (1 − 2/201)^2,500 ≈ 1.4e-11 for EMA200, the slowest; RSI, ATR and ADX settle far sooner.
 WARMUP_BARS = 2500
+ALL_SERIES = [
+    "sma_20",
+    "sma_50",
+    "sma_200",
+    "ema_20",
+    "ema_50",
+    "ema_200",
+    "rsi_14",
+    "macd",
+    "macd_signal",
+    "macd_hist",
+    "bb_upper",
+    "bb_middle",
+    "bb_lower",
+    "atr_14",
+    "adx_14",
+    "stoch_k",
+    "stoch_d",
+    "stoch_fast_k",
+    "obv",
+    "vwap",
+]
+CONVENTION = "TA-Lib 0.8.2 (C library): stochastic is the slow form STOCH(14,3,3); stoch_fast_k is the raw %K"
 CHART_SERIES = ["sma_20", "sma_50", "sma_200", "bb_upper", "bb_lower", "rsi_14", "macd", "macd_signal", "macd_hist"]
 
 
