@@ -175,20 +175,6 @@ def close_history(*, instrument: Instrument, start: datetime | None = None) -> l
     return rows
 
 
-def current_price_times(instruments) -> dict[int, object]:
-    """Instrument id → the time of the price ``current_prices`` answers (the quote's, else the last
-    bar's)."""
-    ids = [i.pk for i in instruments]
-    found = dict(Quote.objects.filter(instrument_id__in=ids).values_list("instrument_id", "time"))
-    for instrument in instruments:
-        if instrument.pk not in found:
-            interval = native_interval(instrument)
-            last = last_bars(instrument=instrument, interval=interval, count=1) if interval else []
-            if last:
-                found[instrument.pk] = last[-1]["time"]
-    return found
-
-
 def current_price(instrument: Instrument) -> tuple[object, str] | None:
     """The latest known price and where it came from: the quote, else the last close."""
     return current_prices([instrument]).get(instrument.pk)
@@ -197,15 +183,32 @@ def current_price(instrument: Instrument) -> tuple[object, str] | None:
 def current_prices(instruments) -> dict[int, tuple[object, str]]:
     """Instrument id → (latest price, source) for many instruments in one query (plus one per
     instrument that has bars but no quote yet)."""
+    return {pk: (price, source) for pk, (price, source, _) in dated_prices(instruments).items()}
+
+
+def dated_prices(instruments) -> dict[int, tuple[object, str, datetime]]:
+    """Instrument id → (latest price, source, its time): the quote, else the last bar's close."""
     ids = [i.pk for i in instruments]
-    found = {q.instrument_id: (q.price, q.source) for q in Quote.objects.filter(instrument_id__in=ids)}
+    found = {
+        q.instrument_id: (q.price, q.source, q.time)
+        for q in Quote.objects.filter(instrument_id__in=ids).only("instrument_id", "price", "source", "time")
+    }
     for instrument in instruments:
         if instrument.pk not in found:
             interval = native_interval(instrument)
             last = last_bars(instrument=instrument, interval=interval, count=1) if interval else []
             if last:
-                found[instrument.pk] = (last[-1]["close"], "last close")
+                found[instrument.pk] = (last[-1]["close"], "last close", last[-1]["time"])
     return found
+
+
+def native_intervals(instruments) -> dict[int, str]:
+    """Instrument id → its finest stored interval (as ``native_interval``), in one query."""
+    pairs = Bar.objects.filter(instrument__in=[i.pk for i in instruments]).values_list("instrument_id", "interval")
+    have: dict[int, set[str]] = {}
+    for pk, interval in pairs.distinct():
+        have.setdefault(pk, set()).add(interval)
+    return {pk: next(i for i in NATIVE_ORDER if i in intervals) for pk, intervals in have.items()}
 
 
 def risk_measures(
@@ -215,6 +218,11 @@ def risk_measures(
     pandas Series), by the definitions in ``engine.risk``; annualised with ``periods`` per year
     (inferred from the bar spacing when not given), stated with the ``horizon`` of one bar."""
     return risk.measure(close, benchmark=benchmark, risk_free=risk_free, periods=periods, horizon_label=horizon)
+
+
+def asset_types(symbols: list[str]) -> dict[str, str]:
+    """Upper-cased symbol → asset type (stock, etf, index, fx, crypto), for those that exist."""
+    return {symbol: i.asset_type for symbol, i in known_symbols(symbols).items()}
 
 
 def periods_per_year(index, *, asset_type: str = "stock") -> int:

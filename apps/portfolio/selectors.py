@@ -118,7 +118,10 @@ def holdings_view(*, portfolio: Portfolio) -> dict:
     """Holdings with prices, market value, unrealised P&L per holding and per open lot, weights,
     and the totals (cash, value, cost, realised and unrealised P&L, dividends)."""
     holdings = list(portfolio.holdings.select_related("instrument"))
-    prices = market.current_prices([h.instrument for h in holdings])
+    dated = market.dated_prices([h.instrument for h in holdings])
+    prices = {pk: (price, source) for pk, (price, source, _) in dated.items()}
+    intervals = market.native_intervals([h.instrument for h in holdings]) if holdings else {}
+    today = timezone.localdate()
     lots_by_instrument: dict[int, list[TaxLot]] = {}
     for lot in TaxLot.objects.filter(portfolio=portfolio, remaining__gt=0).order_by("opened_on", "opened_by_id"):
         lots_by_instrument.setdefault(lot.instrument_id, []).append(lot)
@@ -126,6 +129,8 @@ def holdings_view(*, portfolio: Portfolio) -> dict:
     for h in holdings:
         price, source = prices.get(h.instrument_id, (None, None))
         value = h.quantity * price if price is not None else None
+        when = dated[h.instrument_id][2] if h.instrument_id in dated else None
+        price_day = timezone.localdate(when) if when is not None else None
         rows.append(
             {
                 "symbol": h.instrument.symbol,
@@ -139,6 +144,8 @@ def holdings_view(*, portfolio: Portfolio) -> dict:
                 "price": price,
                 "price_source": source,
                 "simulated": source == "simulated",
+                "price_date": price_day,
+                "stale_price": price_day is None or _is_stale(h.instrument, intervals.get(h.instrument_id), price_day, today),
                 "value": value,
                 "unrealized_pnl": None if value is None else value - h.cost,
                 "unrealized_pnl_percent": None if value is None or not h.cost else (value - h.cost) / h.cost * 100,
@@ -163,8 +170,10 @@ def holdings_view(*, portfolio: Portfolio) -> dict:
     realized = Realization.objects.filter(sale__portfolio=portfolio).aggregate(s=Sum("realized_pnl"))["s"] or ZERO
     dividends = portfolio.transactions.filter(type=Transaction.Type.DIVIDEND).aggregate(a=Sum("amount"), f=Sum("fees"))
     cost = sum((h.cost for h in holdings), ZERO)
+    price_days = [r["price_date"] for r in rows if r["price_date"] is not None]
     return {
         "holdings": rows,
+        "as_of": min(price_days) if price_days else None,
         "cash": portfolio.cash,
         "market_value": invested,
         "total_value": total,
@@ -174,6 +183,11 @@ def holdings_view(*, portfolio: Portfolio) -> dict:
         "dividends": (dividends["a"] or ZERO) - (dividends["f"] or ZERO),
         "currency": portfolio.base_currency,
     }
+
+
+def _is_stale(instrument, interval: str | None, price_day: date, on: date) -> bool:
+    spacing = {"1wk": 7.0, "1mo": 30.44}.get(interval or "1d", 1.0)
+    return PriceHistory(pd.Series(dtype=float), spacing, instrument.asset_type).is_stale(price_day, on)
 
 
 def realized_of(*, portfolio: Portfolio) -> QuerySet[Realization]:
@@ -248,8 +262,7 @@ def price_histories(instruments) -> dict[str, PriceHistory]:
     is a real price newer than the last close (a simulated quote is not a price anything traded
     at). A weekly or monthly bar's close is dated on the last day of its bar, when it was known."""
     instruments = list(instruments)
-    prices = market.current_prices(instruments)
-    times = market.current_price_times(instruments)
+    dated = market.dated_prices(instruments)
     today = pd.Timestamp(timezone.localdate())
     histories = {}
     for instrument in instruments:
@@ -261,9 +274,9 @@ def price_histories(instruments) -> dict[str, PriceHistory]:
                 min(s.index[-1] + pd.Timedelta(days=round(spacing) - 1), today)
             ]
             s = pd.Series(s.to_numpy(), index=pd.DatetimeIndex(ends)).groupby(level=0).last()
-        known = prices.get(instrument.pk)
-        if known is not None and known[1] != "simulated" and instrument.pk in times:
-            day = pd.Timestamp(times[instrument.pk]).tz_convert(None).normalize()
+        known = dated.get(instrument.pk)
+        if known is not None and known[1] != "simulated":
+            day = pd.Timestamp(known[2]).tz_convert(None).normalize()
             if s.empty or s.index[-1] < day:
                 s = pd.concat([s, pd.Series([float(known[0])], index=[day])])
         histories[instrument.symbol] = PriceHistory(s, max(spacing, 1.0) if spacing >= 4 else 1.0, instrument.asset_type)

@@ -223,3 +223,44 @@ def test_the_market_default_index_is_the_benchmark_when_none_is_set(auth_client,
     )
     assert auth_client.get(f"{API}{pid}/performance/").json()["summary"]["benchmark"] == "IDX"
     assert auth_client.get(f"{API}{pid}/performance/", {"benchmark": "AAA"}).json()["summary"]["benchmark"] == "AAA"
+
+
+def test_default_range_ends_where_every_holding_has_a_real_price(auth_client, pid, market):
+    short = make_instrument("SHRT", [20 + i * 0.1 for i in range(100)])  # ends 2024-05-17
+    last_short = short.bars.order_by("-time")[0].time.date()
+    body = {"type": "buy", "symbol": "SHRT", "quantity": "10", "price": "20", "trade_date": "2024-01-02"}
+    assert auth_client.post(f"{API}{pid}/transactions/", body, format="json").status_code == 201
+
+    perf = auth_client.get(f"{API}{pid}/performance/").json()
+    assert perf["as_of"] == last_short.isoformat() == perf["summary"]["end"] == perf["series"][-1]["date"]
+    assert perf["stale_prices"] == []
+    assert {p["symbol"]: p["stale_price"] for p in perf["prices"]} == {"AAA": False, "BBB": False, "SHRT": False}
+
+    risk = auth_client.get(f"{API}{pid}/analytics/").json()
+    assert risk["as_of"] == last_short.isoformat() and risk["end"] == risk["as_of"]
+    assert risk["periods_per_year"] == 252 and risk["horizon"] == "1 trading day"
+    assert risk["risk"]["periods_per_year"] == 252 and "trading days" in risk["risk_basis"]
+
+    # Asked to run on, SHRT is valued on its last close: flagged with that date.
+    later = auth_client.get(f"{API}{pid}/performance/", {"end": "2025-02-21"}).json()
+    assert later["as_of"] == "2025-02-21"
+    assert later["stale_prices"] == [{"symbol": "SHRT", "price_date": last_short.isoformat(), "stale_price": True}]
+
+    holdings = auth_client.get(f"{API}{pid}/holdings/").json()
+    shrt = next(h for h in holdings["holdings"] if h["symbol"] == "SHRT")
+    assert shrt["price_date"] == last_short.isoformat() and shrt["stale_price"] is True
+    assert holdings["as_of"] == last_short.isoformat()
+
+
+def test_portfolio_risk_is_measured_on_trading_days(auth_client, pid, market):
+    import math
+
+    import pandas as pd
+
+    body = auth_client.get(f"{API}{pid}/analytics/", {"end": "2024-12-31"}).json()
+    series = auth_client.get(f"{API}{pid}/performance/", {"end": "2024-12-31"}).json()["series"]
+    growth = pd.Series([p["twr_index"] for p in series], index=pd.to_datetime([p["date"] for p in series]))
+    bar_days = pd.DatetimeIndex([b.time.date() for b in market[0].bars.all()])
+    r = growth[growth.index.isin(bar_days)].pct_change().dropna()
+    assert body["risk"]["observations"] == len(r)
+    assert body["risk"]["volatility"] == pytest.approx(r.std(ddof=1) * math.sqrt(252), rel=1e-4)

@@ -329,7 +329,8 @@ def test_holdings_read_a_fixed_number_of_queries(auth_client, pid, django_assert
     for symbol in ("BBB", "CCC", "DDD"):
         make_instrument(symbol, [10, 11])
         post(auth_client, pid, type="buy", symbol=symbol, quantity="1", price="10", trade_date="2024-01-05")
-    # Portfolio, holdings, their quotes, open lots, realised sum, dividends sum: not one per holding.
-    with django_assert_num_queries(6):
+    # Portfolio, holdings, their quotes, their bar intervals (for staleness), open lots, realised
+    # sum, dividends sum: not one per holding.
+    with django_assert_num_queries(7):
         body = auth_client.get(f"{API}{pid}/holdings/").json()
     assert len(body["holdings"]) == 4

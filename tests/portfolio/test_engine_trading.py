@@ -5,7 +5,7 @@ from decimal import Decimal as D
 import numpy as np
 import pandas as pd
 import pytest
-import ta
+import talib
 
 from apps.portfolio.engine import backtest, optimize, orders, rebalance
 
@@ -145,7 +145,7 @@ def test_rsi_reversion_buys_a_sell_off_and_exits_on_the_rebound():
     days = [d.date().isoformat() for d in frame.index]
     # RSI(14) falls under 30 early in the sell-off and climbs over 70 well into the rebound; each
     # order fills on the bar after the signal.
-    rsi = ta.momentum.RSIIndicator(frame["close"], window=14).rsi().to_numpy()
+    rsi = talib.RSI(frame["close"].to_numpy(dtype=float), timeperiod=14)
     first_low = int(np.nanargmax(rsi < 30))
     first_high = first_low + int(np.nanargmax(rsi[first_low:] > 70))
     assert buy["side"] == "buy" and days.index(buy["date"]) == first_low + 1 < 20
