@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, Sum
 from django.shortcuts import get_object_or_404
@@ -23,6 +24,7 @@ from django.utils import timezone
 from apps.market import selectors as market
 
 from .engine import ledger as engine
+from .engine import orders as order_rules
 from .engine import performance as perf
 from .engine import rebalance
 from .models import AuditEntry, Order, Portfolio, Realization, TaxLot, Transaction
@@ -526,6 +528,15 @@ def allocation(*, portfolio: Portfolio) -> dict:
     }
 
 
+def paper_costs() -> order_rules.Costs:
+    """Slippage and fees of paper trading (``PAPER_SLIPPAGE_BPS``, ``PAPER_FEE_BPS``, ``PAPER_FEE_FIXED``)."""
+    return order_rules.Costs(
+        slippage_bps=Decimal(str(settings.PAPER_SLIPPAGE_BPS)),
+        fee_bps=Decimal(str(settings.PAPER_FEE_BPS)),
+        fee_fixed=Decimal(str(settings.PAPER_FEE_FIXED)),
+    )
+
+
 def rebalance_plan(
     *, portfolio: Portfolio, mode: str = "buy_and_sell", fractional: bool = False, min_trade: Decimal = ZERO
 ) -> dict:
@@ -552,6 +563,7 @@ def rebalance_plan(
             mode=mode,
             fractional=fractional,
             min_trade=min_trade,
+            costs=paper_costs(),
         )
     except ValueError as exc:
         raise ValidationError({"targets": str(exc)}) from exc

@@ -102,8 +102,23 @@ def test_rebalance_fractional_and_minimum_trade():
 
 def test_rebalance_keeps_the_cash_target():
     plan = rebalance.plan(positions=[rebalance.Position("A", D(0), D(10))], cash=D(1000), targets={"A": D("0.6")})
-    assert plan["trades"] == [{"symbol": "A", "side": "buy", "quantity": D(60), "price": D(10), "value": D(600)}]
+    assert [{k: t[k] for k in ("symbol", "side", "quantity", "price", "value", "fees")} for t in plan["trades"]] == [
+        {"symbol": "A", "side": "buy", "quantity": D(60), "price": D(10), "value": D(600), "fees": D(0)}
+    ]
     assert plan["cash_after"] == 400
+
+
+def test_rebalance_pays_fees_and_slippage_within_the_cash():
+    costs = orders.Costs(slippage_bps=D(50), fee_bps=D(10), fee_fixed=D("4.95"))
+    plan = rebalance.plan(
+        positions=positions(), cash=D(500), targets={"A": D("0.5"), "B": D("0.25"), "C": D("0.25")}, costs=costs
+    )
+    sell = next(t for t in plan["trades"] if t["side"] == "sell")
+    assert sell["fill_price"] == D("99.5") and sell["fees"] == costs.fees(sell["quantity"] * D("99.5"))
+    spent = sum(-t["cash"] for t in plan["trades"] if t["side"] == "buy")
+    assert spent <= D(500) + sell["cash"]
+    assert plan["cash_after"] == D(500) + sum(t["cash"] for t in plan["trades"]) >= 0
+    assert plan["fees"] == sum(t["fees"] for t in plan["trades"]) > 3 * D("4.95") - D("0.01")
 
 
 def bars(closes, opens=None):

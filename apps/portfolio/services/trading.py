@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from apps.market import selectors as market
 
+from .. import selectors
 from ..engine import orders as rules
 from ..models import Order, Portfolio
 from .ledger import TransactionInput, _lock, audit, record_transaction
@@ -27,11 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 def costs() -> rules.Costs:
-    return rules.Costs(
-        slippage_bps=Decimal(str(settings.PAPER_SLIPPAGE_BPS)),
-        fee_bps=Decimal(str(settings.PAPER_FEE_BPS)),
-        fee_fixed=Decimal(str(settings.PAPER_FEE_FIXED)),
-    )
+    return selectors.paper_costs()
 
 
 @dataclass
