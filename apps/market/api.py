@@ -43,7 +43,8 @@ class HistoryQuery(serializers.Serializer):
         unknown = [n for n in names if n not in indicator_engine.ALL_SERIES]
         if unknown:
             raise serializers.ValidationError(
-                f"Unknown indicator(s) {', '.join(unknown)}; known: {', '.join(indicator_engine.ALL_SERIES)}, or true, all."
+                f"Unknown indicator(s) {', '.join(unknown)}; "
+                f"known: {', '.join(indicator_engine.ALL_SERIES)}, or true, all."
             )
         return names
 

@@ -85,6 +85,7 @@ LEDGER_COLUMNS = (
     "amount",
     "ratio",
     "lots",
+    "ex_date",
 )
 
 
@@ -93,7 +94,7 @@ def ledger_entries(portfolio: Portfolio) -> tuple[list[engine.Entry], dict[str, 
     One query, plain tuples (no model instances: a long history is read on every change)."""
     rows = Transaction.objects.filter(portfolio=portfolio).order_by("trade_date", "id").values_list(*LEDGER_COLUMNS)
     entries, instruments = [], {}
-    for pk, kind, day, instrument_id, symbol, quantity, price, fees, amount, ratio, lots in rows:
+    for pk, kind, day, instrument_id, symbol, quantity, price, fees, amount, ratio, lots, ex_date in rows:
         if instrument_id:
             instruments[symbol] = instrument_id
         entries.append(
@@ -108,6 +109,7 @@ def ledger_entries(portfolio: Portfolio) -> tuple[list[engine.Entry], dict[str, 
                 amount=amount or ZERO,
                 ratio=ratio or ZERO,
                 lots=[(lot["lot"], Decimal(str(lot["quantity"]))) for lot in lots] if lots else None,
+                ex_date=ex_date,
             )
         )
     return entries, instruments
@@ -147,7 +149,8 @@ def holdings_view(*, portfolio: Portfolio) -> dict:
                 "price_source": source,
                 "simulated": source == "simulated",
                 "price_date": price_day,
-                "stale_price": price_day is None or _is_stale(h.instrument, intervals.get(h.instrument_id), price_day, today),
+                "stale_price": price_day is None
+                or _is_stale(h.instrument, intervals.get(h.instrument_id), price_day, today),
                 "value": value,
                 "unrealized_pnl": None if value is None else value - h.cost,
                 "unrealized_pnl_percent": None if value is None or not h.cost else (value - h.cost) / h.cost * 100,
@@ -272,8 +275,9 @@ def price_histories(instruments) -> dict[str, PriceHistory]:
         s = _series(rows)
         spacing = float(np.median(np.diff(s.index.as_unit("ns").asi8)) / 86_400e9) if len(s) > 1 else 1.0
         if spacing >= 4 and len(s):
-            ends = list(s.index[1:] - pd.Timedelta(days=1)) + [
-                min(s.index[-1] + pd.Timedelta(days=round(spacing) - 1), today)
+            ends = [
+                *(s.index[1:] - pd.Timedelta(days=1)),
+                min(s.index[-1] + pd.Timedelta(days=round(spacing) - 1), today),
             ]
             s = pd.Series(s.to_numpy(), index=pd.DatetimeIndex(ends)).groupby(level=0).last()
         known = dated.get(instrument.pk)
@@ -281,7 +285,9 @@ def price_histories(instruments) -> dict[str, PriceHistory]:
             day = pd.Timestamp(known[2]).tz_convert(None).normalize()
             if s.empty or s.index[-1] < day:
                 s = pd.concat([s, pd.Series([float(known[0])], index=[day])])
-        histories[instrument.symbol] = PriceHistory(s, max(spacing, 1.0) if spacing >= 4 else 1.0, instrument.asset_type)
+        histories[instrument.symbol] = PriceHistory(
+            s, max(spacing, 1.0) if spacing >= 4 else 1.0, instrument.asset_type
+        )
     return histories
 
 
@@ -333,7 +339,9 @@ def _valuation(portfolio: Portfolio, start: date | None, end: date | None) -> Va
         if quantity <= 0:
             continue
         history = histories.get(symbol)
-        observed = [e.trade_date for e in entries if e.symbol == symbol and e.type in engine.TRADES and e.trade_date <= end]
+        observed = [
+            e.trade_date for e in entries if e.symbol == symbol and e.type in engine.TRADES and e.trade_date <= end
+        ]
         if history is not None and len(history.closes):
             known = history.closes[history.closes.index <= pd.Timestamp(end)]
             if len(known):

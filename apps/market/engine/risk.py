@@ -41,10 +41,10 @@ def periods_per_year(index, *, asset_type: str = "stock") -> int:
         return days
     if spacing < 0.75 * DAY:  # intraday
         if asset_type in DAYS_PER_YEAR:  # markets open round the clock (FX: on weekdays)
-            return int(round(DAY / spacing)) * days
+            return round(DAY / spacing) * days
         times = pd.DatetimeIndex(index)
         per_session = float(pd.Series(1, index=times).groupby(times.date).size().median())
-        return int(round(per_session)) * days
+        return round(per_session) * days
     spacing_days = spacing / DAY
     if spacing_days < 4:
         return days

@@ -23,6 +23,7 @@ from . import orders
 
 ZERO = Decimal(0)
 QTY_PLACES = Decimal("0.00000001")
+NO_COSTS = orders.Costs()
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def plan(
     mode: str = "buy_and_sell",
     fractional: bool = False,
     min_trade: Decimal = ZERO,
-    costs: orders.Costs = orders.Costs(),
+    costs: orders.Costs = NO_COSTS,
 ) -> dict:
     held = {p.symbol: p for p in positions}
     missing = sorted(s for s in targets if s not in held)

@@ -50,6 +50,7 @@ def transaction_snapshot(txn: Transaction) -> dict[str, Any]:
         "lots": txn.lots,
         "currency": txn.currency,
         "trade_date": txn.trade_date.isoformat(),
+        "ex_date": txn.ex_date.isoformat() if txn.ex_date else None,
         "note": txn.note,
         "source": txn.source,
     }
@@ -157,6 +158,7 @@ class TransactionInput:
     currency: str | None = None
     lots: list[dict] | None = None
     note: str = ""
+    ex_date: date | None = None
 
 
 def _check(portfolio: Portfolio, data: TransactionInput, instruments: dict | None = None) -> dict[str, Any]:
@@ -194,6 +196,10 @@ def _check(portfolio: Portfolio, data: TransactionInput, instruments: dict | Non
         errors["fees"] = "Must be zero or more."
     if data.lots is not None and kind != "sell":
         errors["lots"] = "Only a sale names lots."
+    if data.ex_date is not None and kind != "dividend":
+        errors["ex_date"] = "Only a dividend has an ex-dividend date."
+    elif data.ex_date is not None and data.ex_date > data.trade_date:
+        errors["ex_date"] = f"The ex-dividend date {data.ex_date} is after the payment date {data.trade_date}."
     currency = (data.currency or (instrument.currency if instrument else portfolio.base_currency)).upper()
     if instrument is not None and currency != instrument.currency:
         errors["currency"] = f"{instrument.symbol} trades in {instrument.currency}, not {currency}."
@@ -212,6 +218,7 @@ def _check(portfolio: Portfolio, data: TransactionInput, instruments: dict | Non
         "lots": data.lots if kind == "sell" else None,
         "currency": currency,
         "trade_date": data.trade_date,
+        "ex_date": data.ex_date if kind == "dividend" else None,
         "note": data.note or "",
     }
 
@@ -301,11 +308,7 @@ class Recorded:
 
 
 def _loaded(txn: Transaction) -> Transaction:
-    return (
-        Transaction.objects.select_related("instrument")
-        .prefetch_related("realizations__lot")
-        .get(pk=txn.pk)
-    )
+    return Transaction.objects.select_related("instrument").prefetch_related("realizations__lot").get(pk=txn.pk)
 
 
 @transaction.atomic

@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
