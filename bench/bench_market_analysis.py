@@ -90,7 +90,7 @@ def main() -> None:
         risk.measure(df["close"])
     ours = time.perf_counter() - started
     print(f"  direct numpy/pandas (baseline)            {base:6.2f} s  ({SYMBOLS / base:6.1f} symbols/s)")
-    print(f"  our engine (ta indicators, signals, risk) {ours:6.2f} s  ({SYMBOLS / ours:6.1f} symbols/s)")
+    print(f"  our engine (TA-Lib indicators, signals, risk){ours:6.2f} s  ({SYMBOLS / ours:6.1f} symbols/s)")
     print(f"  ratio ours / baseline time: {ours / base:.2f}x")
 
 

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
+from .engine import indicators as indicator_engine
 from .engine.resample import downsample
 from .models import Bar, Instrument, NewsItem
 
@@ -22,7 +23,30 @@ class HistoryQuery(serializers.Serializer):
     end = serializers.DateTimeField(required=False)
     range = serializers.ChoiceField(choices=[*RANGES, "max"], required=False)
     max_points = serializers.IntegerField(required=False, min_value=10, max_value=5000)
-    indicators = serializers.BooleanField(required=False, default=False)
+    indicators = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=300,
+        help_text="true: the chart's overlays and panes; all: every indicator; or names, comma-separated.",
+    )
+
+    def validate_indicators(self, value: str) -> list[str]:
+        text = value.strip().lower()
+        if text in ("", "false", "0", "no"):
+            return []
+        if text in ("true", "1", "yes"):
+            return list(indicator_engine.CHART_SERIES)
+        if text == "all":
+            return list(indicator_engine.ALL_SERIES)
+        names = [n.strip() for n in text.split(",") if n.strip()]
+        unknown = [n for n in names if n not in indicator_engine.ALL_SERIES]
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown indicator(s) {', '.join(unknown)}; "
+                f"known: {', '.join(indicator_engine.ALL_SERIES)}, or true, all."
+            )
+        return names
 
     def validate(self, attrs):
         if attrs.get("range") and (attrs.get("start") or attrs.get("end")):
@@ -61,7 +85,9 @@ class QuoteApi(APIView):
 
 class HistoryApi(APIView):
     """OHLCV bars: ``interval``, then ``range`` (1d … 10y, max) or ``start``/``end``; ``max_points``
-    merges bars to fit; ``indicators=true`` adds chart overlays (moving averages, Bollinger, RSI, MACD)."""
+    merges bars to fit; ``indicators=true`` adds chart overlays (moving averages, Bollinger, RSI, MACD),
+    ``indicators=all`` every indicator, or name them; each is computed with the bars before the range
+    as warm-up, so its first value equals the one computed on the whole history (TA-Lib's values)."""
 
     @extend_schema(parameters=[HistoryQuery], responses={200: None})
     def get(self, request, symbol: str):
@@ -86,7 +112,9 @@ class HistoryApi(APIView):
                 }
             )
         overlays = (
-            services.chart_data(instrument=instrument, interval=interval, rows=rows) if params["indicators"] else None
+            services.chart_data(instrument=instrument, interval=interval, rows=rows, names=params["indicators"])
+            if params["indicators"]
+            else None
         )
         shown = downsample(rows, max_points=params["max_points"]) if params.get("max_points") else rows
         body = {
@@ -99,6 +127,7 @@ class HistoryApi(APIView):
         }
         if overlays is not None:
             body["indicators"] = overlays
+            body["indicator_convention"] = indicator_engine.CONVENTION
         return Response(body)
 
 

@@ -68,6 +68,13 @@ def bars(
     return list(values.order_by("time"))
 
 
+def bars_before(*, instrument: Instrument, interval: str, before: datetime, count: int) -> list[dict]:
+    """The ``count`` bars just before ``before``, oldest first (the warm-up of indicators)."""
+    rows = Bar.objects.filter(instrument=instrument, interval=interval, time__lt=before)
+    values = rows.values("time", "open", "high", "low", "close", "volume").order_by("-time")[:count]
+    return list(reversed(values))
+
+
 def last_bars(*, instrument: Instrument, interval: str, count: int) -> list[dict]:
     return bars(instrument=instrument, interval=interval, limit=count)
 
@@ -189,18 +196,51 @@ def current_price(instrument: Instrument) -> tuple[object, str] | None:
 def current_prices(instruments) -> dict[int, tuple[object, str]]:
     """Instrument id → (latest price, source) for many instruments in one query (plus one per
     instrument that has bars but no quote yet)."""
+    return {pk: (price, source) for pk, (price, source, _) in dated_prices(instruments).items()}
+
+
+def dated_prices(instruments) -> dict[int, tuple[object, str, datetime]]:
+    """Instrument id → (latest price, source, its time): the quote, else the last bar's close."""
     ids = [i.pk for i in instruments]
-    found = {q.instrument_id: (q.price, q.source) for q in Quote.objects.filter(instrument_id__in=ids)}
+    found = {
+        q.instrument_id: (q.price, q.source, q.time)
+        for q in Quote.objects.filter(instrument_id__in=ids).only("instrument_id", "price", "source", "time")
+    }
     for instrument in instruments:
         if instrument.pk not in found:
             interval = native_interval(instrument)
             last = last_bars(instrument=instrument, interval=interval, count=1) if interval else []
             if last:
-                found[instrument.pk] = (last[-1]["close"], "last close")
+                found[instrument.pk] = (last[-1]["close"], "last close", last[-1]["time"])
     return found
 
 
-def risk_measures(*, close, benchmark=None, risk_free: float = 0.0) -> dict:
-    """Volatility, VaR, drawdown, Sharpe, Sortino, beta and correlation of a daily price-like
-    series (a pandas Series), by the definitions in ``engine.risk``."""
-    return risk.measure(close, benchmark=benchmark, risk_free=risk_free)
+def native_intervals(instruments) -> dict[int, str]:
+    """Instrument id → its finest stored interval (as ``native_interval``), in one query."""
+    pairs = Bar.objects.filter(instrument__in=[i.pk for i in instruments]).values_list("instrument_id", "interval")
+    have: dict[int, set[str]] = {}
+    for pk, interval in pairs.distinct():
+        have.setdefault(pk, set()).add(interval)
+    return {pk: next(i for i in NATIVE_ORDER if i in intervals) for pk, intervals in have.items()}
+
+
+def risk_measures(
+    *, close, benchmark=None, risk_free: float = 0.0, periods: int | None = None, horizon: str | None = None
+) -> dict:
+    """Volatility, VaR, drawdown, Sharpe, Sortino, beta and correlation of a price-like series (a
+    pandas Series), by the definitions in ``engine.risk``; annualised with ``periods`` per year
+    (inferred from the bar spacing when not given), stated with the ``horizon`` of one bar."""
+    return risk.measure(close, benchmark=benchmark, risk_free=risk_free, periods=periods, horizon_label=horizon)
+
+
+def asset_types(symbols: list[str]) -> dict[str, str]:
+    """Upper-cased symbol → asset type (stock, etf, index, fx, crypto), for those that exist."""
+    return {symbol: i.asset_type for symbol, i in known_symbols(symbols).items()}
+
+
+def periods_per_year(index, *, asset_type: str = "stock") -> int:
+    return risk.periods_per_year(index, asset_type=asset_type)
+
+
+def bar_horizon(index) -> str:
+    return risk.horizon(index)

@@ -403,6 +403,7 @@ def analysis(*, instrument: Instrument, interval: str | None = None, benchmark: 
     if benchmark:
         bench = selectors.instrument(symbol=benchmark)
         bench_close = indicators.frame(selectors.bars(instrument=bench, interval=interval))["close"]
+    periods = risk.periods_per_year(df.index, asset_type=instrument.asset_type)
     result = {
         "symbol": instrument.symbol,
         "interval": interval,
@@ -410,24 +411,30 @@ def analysis(*, instrument: Instrument, interval: str | None = None, benchmark: 
         "bars": len(rows),
         "as_of": df.index[-1].isoformat(),
         "close": round(float(df["close"].iloc[-1]), 6),
+        "periods_per_year": periods,
+        "horizon": risk.horizon(df.index),
         "indicators": indicators.last_values(ind),
         **signals.detect(df, ind),
-        "risk": risk.measure(df["close"], benchmark=bench_close)
-        if interval not in Bar.INTRADAY
-        else risk.measure(df["close"]),
+        "risk": risk.measure(
+            df["close"], benchmark=bench_close if interval not in Bar.INTRADAY else None, periods=periods
+        ),
     }
     cache.set(key, result, timeout=ANALYSIS_TTL)
     return result
 
 
-def chart_data(*, instrument: Instrument, interval: str, rows: list[dict]) -> dict:
-    """Overlays and panes for the chart: moving averages, Bollinger, RSI, MACD."""
-    if len(rows) < 2:
+def chart_data(*, instrument: Instrument, interval: str, rows: list[dict], names: list[str] | None = None) -> dict:
+    """Overlays and panes for the chart (moving averages, Bollinger, RSI, MACD) over ``rows``,
+    computed on up to ``indicators.WARMUP_BARS`` earlier bars too, so that each value equals the one
+    computed on the whole history, from the window's first bar on."""
+    if not rows:
         return {}
-    ind = indicators.compute(indicators.frame(rows), intraday=interval in Bar.INTRADAY)
-    return indicators.series(
-        ind, ["sma_20", "sma_50", "sma_200", "bb_upper", "bb_lower", "rsi_14", "macd", "macd_signal", "macd_hist"]
+    warmup = selectors.bars_before(
+        instrument=instrument, interval=interval, before=rows[0]["time"], count=indicators.WARMUP_BARS
     )
+    ind = indicators.compute(indicators.frame(warmup + rows), intraday=interval in Bar.INTRADAY)
+    since = ind.index[len(warmup)]
+    return indicators.series(ind, names or indicators.CHART_SERIES, since=since)
 
 
 # --- news -------------------------------------------------------------------------------------

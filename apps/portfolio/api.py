@@ -146,6 +146,9 @@ class TransactionInputSerializer(serializers.Serializer):
     ratio = serializers.DecimalField(max_digits=12, decimal_places=6, required=False, allow_null=True)
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, allow_null=True)
     trade_date = serializers.DateField()
+    ex_date = serializers.DateField(
+        required=False, allow_null=True, help_text="A dividend's ex-dividend date (a dividend paid after a sale)."
+    )
     lots = LotPick(many=True, required=False, allow_null=True)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -163,6 +166,7 @@ class TransactionInputSerializer(serializers.Serializer):
             currency=d.get("currency"),
             lots=[{"lot": p["lot"], "quantity": str(p["quantity"])} for p in d["lots"]] if d.get("lots") else None,
             note=d.get("note", ""),
+            ex_date=d.get("ex_date"),
         )
 
 
@@ -179,6 +183,7 @@ def transaction_output(txn: Transaction, *, cash=None) -> dict:
         "ratio": txn.ratio,
         "currency": txn.currency,
         "trade_date": txn.trade_date,
+        "ex_date": txn.ex_date,
         "note": txn.note,
         "source": txn.source,
         "created_at": txn.created_at.isoformat(),
@@ -271,6 +276,7 @@ class TransactionApi(PortfolioScoped):
             "ratio": txn.ratio,
             "currency": txn.currency,
             "trade_date": txn.trade_date,
+            "ex_date": txn.ex_date,
             "lots": txn.lots,
             "note": txn.note,
         }

@@ -86,18 +86,22 @@ def run_backtest(job, report):
             progress=progress if name == p["strategy"] else None,
         )
     report(80, "measuring")
+    # Periods per year from the bars' spacing and the instruments' calendar (crypto trades daily).
+    kinds = set(market.asset_types(p["symbols"]).values())
+    asset_type = kinds.pop() if len(kinds) == 1 else "stock"
     return {
         "strategy": p["strategy"],
         "symbols": p["symbols"],
         "initial_cash": str(cash),
         "costs": {k: str(v) for k, v in vars(costs).items()},
-        **{name: _summary(run, cash) for name, run in runs.items() if name != p["strategy"]},
-        "result": _summary(runs[p["strategy"]], cash),
+        **{name: _summary(run, cash, asset_type) for name, run in runs.items() if name != p["strategy"]},
+        "result": _summary(runs[p["strategy"]], cash, asset_type),
     }
 
 
-def _summary(run: dict, cash: Decimal) -> dict:
+def _summary(run: dict, cash: Decimal, asset_type: str) -> dict:
     equity = run["equity"]
+    periods = market.periods_per_year(equity.index, asset_type=asset_type)
     years = max((equity.index[-1] - equity.index[0]).days / 365.25, 1 / 365.25)
     final = float(equity.iloc[-1])
     sells = [t for t in run["trades"] if t["realized_pnl"] is not None]
@@ -105,7 +109,9 @@ def _summary(run: dict, cash: Decimal) -> dict:
         "final_equity": round(final, 2),
         "total_return": final / float(cash) - 1,
         "cagr": (final / float(cash)) ** (1 / years) - 1 if final > 0 else None,
-        "risk": market.risk_measures(close=equity),
+        "periods_per_year": periods,
+        "horizon": market.bar_horizon(equity.index),
+        "risk": market.risk_measures(close=equity, periods=periods),
         "trades": run["trades"][-500:],
         "trade_count": len(run["trades"]),
         "win_rate": (sum(Decimal(t["realized_pnl"]) > 0 for t in sells) / len(sells)) if sells else None,

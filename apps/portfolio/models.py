@@ -70,6 +70,9 @@ class Transaction(models.Model):
     lots = models.JSONField(null=True, blank=True, help_text="Specific-lot sale: [{lot, quantity}].")
     currency = models.CharField(max_length=3)
     trade_date = models.DateField()
+    ex_date = models.DateField(
+        null=True, blank=True, help_text="A dividend's ex-dividend date: who held the shares then is paid."
+    )
     note = models.CharField(max_length=500, blank=True)
     source = models.CharField(max_length=20, default="manual", help_text="manual, import or paper.")
     created_at = models.DateTimeField(auto_now_add=True)

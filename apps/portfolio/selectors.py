@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -22,6 +25,7 @@ from apps.core.aggregates import DecimalSum
 from apps.market import selectors as market
 
 from .engine import ledger as engine
+from .engine import orders as order_rules
 from .engine import performance as perf
 from .engine import rebalance
 from .models import AuditEntry, Order, Portfolio, Realization, TaxLot, Transaction
@@ -82,6 +86,7 @@ LEDGER_COLUMNS = (
     "amount",
     "ratio",
     "lots",
+    "ex_date",
 )
 
 
@@ -90,7 +95,7 @@ def ledger_entries(portfolio: Portfolio) -> tuple[list[engine.Entry], dict[str, 
     One query, plain tuples (no model instances: a long history is read on every change)."""
     rows = Transaction.objects.filter(portfolio=portfolio).order_by("trade_date", "id").values_list(*LEDGER_COLUMNS)
     entries, instruments = [], {}
-    for pk, kind, day, instrument_id, symbol, quantity, price, fees, amount, ratio, lots in rows:
+    for pk, kind, day, instrument_id, symbol, quantity, price, fees, amount, ratio, lots, ex_date in rows:
         if instrument_id:
             instruments[symbol] = instrument_id
         entries.append(
@@ -105,6 +110,7 @@ def ledger_entries(portfolio: Portfolio) -> tuple[list[engine.Entry], dict[str, 
                 amount=amount or ZERO,
                 ratio=ratio or ZERO,
                 lots=[(lot["lot"], Decimal(str(lot["quantity"]))) for lot in lots] if lots else None,
+                ex_date=ex_date,
             )
         )
     return entries, instruments
@@ -117,7 +123,10 @@ def holdings_view(*, portfolio: Portfolio) -> dict:
     """Holdings with prices, market value, unrealised P&L per holding and per open lot, weights,
     and the totals (cash, value, cost, realised and unrealised P&L, dividends)."""
     holdings = list(portfolio.holdings.select_related("instrument"))
-    prices = market.current_prices([h.instrument for h in holdings])
+    dated = market.dated_prices([h.instrument for h in holdings])
+    prices = {pk: (price, source) for pk, (price, source, _) in dated.items()}
+    intervals = market.native_intervals([h.instrument for h in holdings]) if holdings else {}
+    today = timezone.localdate()
     lots_by_instrument: dict[int, list[TaxLot]] = {}
     for lot in TaxLot.objects.filter(portfolio=portfolio, remaining__gt=0).order_by("opened_on", "opened_by_id"):
         lots_by_instrument.setdefault(lot.instrument_id, []).append(lot)
@@ -125,6 +134,8 @@ def holdings_view(*, portfolio: Portfolio) -> dict:
     for h in holdings:
         price, source = prices.get(h.instrument_id, (None, None))
         value = h.quantity * price if price is not None else None
+        when = dated[h.instrument_id][2] if h.instrument_id in dated else None
+        price_day = timezone.localdate(when) if when is not None else None
         rows.append(
             {
                 "symbol": h.instrument.symbol,
@@ -138,6 +149,9 @@ def holdings_view(*, portfolio: Portfolio) -> dict:
                 "price": price,
                 "price_source": source,
                 "simulated": source == "simulated",
+                "price_date": price_day,
+                "stale_price": price_day is None
+                or _is_stale(h.instrument, intervals.get(h.instrument_id), price_day, today),
                 "value": value,
                 "unrealized_pnl": None if value is None else value - h.cost,
                 "unrealized_pnl_percent": None if value is None or not h.cost else (value - h.cost) / h.cost * 100,
@@ -165,8 +179,10 @@ def holdings_view(*, portfolio: Portfolio) -> dict:
         a=DecimalSum("amount"), f=DecimalSum("fees")
     )
     cost = sum((h.cost for h in holdings), ZERO)
+    price_days = [r["price_date"] for r in rows if r["price_date"] is not None]
     return {
         "holdings": rows,
+        "as_of": min(price_days) if price_days else None,
         "cash": portfolio.cash,
         "market_value": invested,
         "total_value": total,
@@ -176,6 +192,11 @@ def holdings_view(*, portfolio: Portfolio) -> dict:
         "dividends": (dividends["a"] or ZERO) - (dividends["f"] or ZERO),
         "currency": portfolio.base_currency,
     }
+
+
+def _is_stale(instrument, interval: str | None, price_day: date, on: date) -> bool:
+    spacing = {"1wk": 7.0, "1mo": 30.44}.get(interval or "1d", 1.0)
+    return PriceHistory(pd.Series(dtype=float), spacing, instrument.asset_type).is_stale(price_day, on)
 
 
 def realized_of(*, portfolio: Portfolio) -> QuerySet[Realization]:
@@ -223,28 +244,122 @@ def _series(rows: list[tuple[datetime, Decimal]]) -> pd.Series:
     return pd.Series([float(c) for _, c in rows], index=index).groupby(level=0).last()
 
 
-def price_series(instruments) -> dict[str, pd.Series]:
-    """Daily closes of each instrument (the last bar of each day), with today's price appended when
-    it is newer than the last close."""
-    today = pd.Timestamp(timezone.localdate())
+STALE_AFTER_INTERVALS = 3
+TRADING_DAYS_PER_YEAR = 252
+
+
+@dataclass
+class PriceHistory:
+    """An instrument's real prices by day, and how far apart its bars are."""
+
+    closes: pd.Series
+    spacing_days: float  # median spacing of its bars (1 for daily and intraday bars)
+    asset_type: str
+
+    def is_stale(self, price_day: date, on: date) -> bool:
+        """A price older than three of the instrument's own bar intervals on ``on``; days of a
+        daily or finer series count as trading days (weekdays) except for crypto."""
+        if self.spacing_days < 4:
+            if self.asset_type == "crypto":
+                return (on - price_day).days > STALE_AFTER_INTERVALS
+            return int(np.busday_count(price_day, on)) > STALE_AFTER_INTERVALS
+        return (on - price_day).days > STALE_AFTER_INTERVALS * self.spacing_days
+
+
+def price_histories(instruments) -> dict[str, PriceHistory]:
+    """Daily closes of each instrument (the last bar of each day), with the quote appended when it
+    is a real price newer than the last close (a simulated quote is not a price anything traded
+    at). A weekly or monthly bar's close is dated on the last day of its bar, when it was known."""
     instruments = list(instruments)
-    prices = market.current_prices(instruments)
-    series = {}
+    dated = market.dated_prices(instruments)
+    today = pd.Timestamp(timezone.localdate())
+    histories = {}
     for instrument in instruments:
-        s = _series(market.close_history(instrument=instrument))
-        known = prices.get(instrument.pk)
-        if known is not None and (s.empty or s.index[-1] < today):
-            s = pd.concat([s, pd.Series([float(known[0])], index=[today])])
-        series[instrument.symbol] = s
-    return series
+        rows = market.close_history(instrument=instrument)
+        s = _series(rows)
+        spacing = float(np.median(np.diff(s.index.as_unit("ns").asi8)) / 86_400e9) if len(s) > 1 else 1.0
+        if spacing >= 4 and len(s):
+            ends = [
+                *(s.index[1:] - pd.Timedelta(days=1)),
+                min(s.index[-1] + pd.Timedelta(days=round(spacing) - 1), today),
+            ]
+            s = pd.Series(s.to_numpy(), index=pd.DatetimeIndex(ends)).groupby(level=0).last()
+        known = dated.get(instrument.pk)
+        if known is not None and known[1] != "simulated":
+            day = pd.Timestamp(known[2]).tz_convert(None).normalize()
+            if s.empty or s.index[-1] < day:
+                s = pd.concat([s, pd.Series([float(known[0])], index=[day])])
+        histories[instrument.symbol] = PriceHistory(
+            s, max(spacing, 1.0) if spacing >= 4 else 1.0, instrument.asset_type
+        )
+    return histories
 
 
-def _valuation(portfolio: Portfolio, start: date | None, end: date | None):
+def price_series(instruments) -> dict[str, pd.Series]:
+    """Daily real closes of each instrument (see ``price_histories``)."""
+    return {symbol: h.closes for symbol, h in price_histories(instruments).items()}
+
+
+@dataclass
+class Valued:
+    """A portfolio's daily valuation up to ``as_of``, the prices its holdings were valued on that
+    day, and the trading days of the range (days on which one of its instruments has a close)."""
+
+    frame: pd.DataFrame
+    as_of: date
+    prices: list[dict]
+    trading_days: pd.DatetimeIndex
+
+
+def _last_real_day(symbol: str, history: PriceHistory | None, entries: list[engine.Entry]) -> date | None:
+    days = [e.trade_date for e in entries if e.symbol == symbol and e.type in engine.TRADES]
+    if history is not None and len(history.closes):
+        days.append(history.closes.index[-1].date())
+    return max(days) if days else None
+
+
+def _valuation(portfolio: Portfolio, start: date | None, end: date | None) -> Valued:
+    """Value by day. Without ``end`` the range ends on the last day on which every current holding
+    has a real price (a close, a real quote or a trade), never on prices carried forward."""
     entries, instrument_ids = ledger_entries(portfolio)
     result = engine.replay(entries, method=portfolio.cost_basis_method)
-    prices = price_series(market.instruments_by_id(list(instrument_ids.values())))
-    end = end or timezone.localdate()
-    return perf.valuation(entries, result, prices, end=end, start=start).frame
+    histories = price_histories(market.instruments_by_id(list(instrument_ids.values())))
+    today = timezone.localdate()
+    if end is None:
+        held = [symbol for symbol in instrument_ids if result.position(symbol) > 0]
+        last_days = [_last_real_day(symbol, histories.get(symbol), entries) for symbol in held]
+        end = min((d for d in last_days if d is not None), default=today)
+        end = min(end, today)
+    closes = {symbol: h.closes for symbol, h in histories.items()}
+    frame = perf.valuation(entries, result, closes, end=end, start=start).frame
+    positions: dict[str, Decimal] = {}
+    for e in entries:
+        if e.trade_date > end:
+            break
+        if e.symbol and e.id in result.position_after:
+            positions[e.symbol] = result.position_after[e.id]
+    prices = []
+    for symbol, quantity in sorted(positions.items()):
+        if quantity <= 0:
+            continue
+        history = histories.get(symbol)
+        observed = [
+            e.trade_date for e in entries if e.symbol == symbol and e.type in engine.TRADES and e.trade_date <= end
+        ]
+        if history is not None and len(history.closes):
+            known = history.closes[history.closes.index <= pd.Timestamp(end)]
+            if len(known):
+                observed.append(known.index[-1].date())
+        price_day = max(observed) if observed else None
+        stale = price_day is None or (history or PriceHistory(pd.Series(dtype=float), 1.0, "stock")).is_stale(
+            price_day, end
+        )
+        prices.append({"symbol": symbol, "price_date": price_day, "stale_price": stale})
+    days = pd.DatetimeIndex([])
+    for h in histories.values():
+        days = days.union(h.closes.index)
+    trading_days = frame.index.intersection(days) if len(days) else frame.index
+    return Valued(frame, end, prices, trading_days)
 
 
 def _benchmark_index(benchmark, frame: pd.DataFrame) -> pd.Series | None:
@@ -267,11 +382,24 @@ def resolve_benchmark(portfolio: Portfolio, symbol: str | None):
     return portfolio.benchmark or market.default_benchmark()
 
 
+def _stale(prices: list[dict]) -> list[dict]:
+    return [p for p in prices if p["stale_price"]]
+
+
 def performance(*, portfolio: Portfolio, start: date | None = None, end: date | None = None, benchmark=None) -> dict:
-    """Daily value, TWR and XIRR over [start, end], the benchmark's return beside them."""
-    frame = _valuation(portfolio, start, end)
+    """Daily value, TWR and XIRR over [start, end], the benchmark's return beside them. Without
+    ``end``: up to ``as_of``, the last day every holding has a real price."""
+    valued = _valuation(portfolio, start, end)
+    frame = valued.frame
     if frame.empty:
-        return {"currency": portfolio.base_currency, "points": 0, "series": [], "summary": None}
+        return {
+            "currency": portfolio.base_currency,
+            "points": 0,
+            "series": [],
+            "summary": None,
+            "as_of": valued.as_of,
+            "prices": valued.prices,
+        }
     growth = perf.twr_index(frame)
     bench = _benchmark_index(benchmark, frame)
     irr = perf.xirr(perf.investor_flows(frame))
@@ -279,6 +407,7 @@ def performance(*, portfolio: Portfolio, start: date | None = None, end: date | 
     summary = {
         "start": frame.index[0].date(),
         "end": frame.index[-1].date(),
+        "as_of": valued.as_of,
         "start_value": round(float(first["value"]), 2),
         "end_value": round(float(last["value"]), 2),
         "net_flows": round(float(frame["flow"].iloc[1:].sum()), 2),
@@ -302,6 +431,9 @@ def performance(*, portfolio: Portfolio, start: date | None = None, end: date | 
     ]
     return {
         "currency": portfolio.base_currency,
+        "as_of": valued.as_of,
+        "prices": valued.prices,
+        "stale_prices": _stale(valued.prices),
         "points": len(series),
         "summary": summary,
         "series": series,
@@ -309,39 +441,69 @@ def performance(*, portfolio: Portfolio, start: date | None = None, end: date | 
     }
 
 
+RISK_BASIS = (
+    "Daily valuation of the portfolio (TWR growth, so deposits are not gains) on trading days: the "
+    "weekdays on which at least one of its instruments has a close; annualised with 252 periods a year."
+)
+
 DEFINITIONS = {
     "twr": "Time-weighted return: daily returns V_t / (V_t-1 + flows_t) − 1 chained; deposits and "
     "withdrawals do not count as gains.",
     "xirr": "Money-weighted annual return: the rate that makes the net present value of the start value, "
     "deposits, withdrawals and end value zero (none when no unique rate exists).",
-    "volatility": "Standard deviation of daily TWR returns × √252.",
-    "sharpe": "(Mean daily return − risk-free/252) / std-dev × √252.",
+    "as_of": "The last day of the range. Without an end date: the last day on which every holding has a "
+    "real price (a close, a real quote or a trade), so no price is carried forward.",
+    "stale_price": "A holding valued on a price older than three of its own bar intervals (trading days "
+    "for daily bars) on the as-of day.",
+    "risk_basis": RISK_BASIS,
+    "volatility": "Standard deviation of the returns from one trading day to the next × √252.",
+    "sharpe": "(Mean trading-day return − risk-free/252) / std-dev × √252.",
     "sortino": "As Sharpe, over the downside deviation (returns below the risk-free rate).",
     "max_drawdown": "Largest fall from a peak of the TWR growth curve.",
-    "var_95_historical": "The daily loss exceeded on 5 % of days (5th percentile of returns).",
-    "var_95_parametric": "−(μ − 1.645σ) of daily returns, assuming a normal distribution.",
-    "beta": "cov(portfolio, benchmark) / var(benchmark) of daily returns on common days.",
+    "var_95_historical": "The one-trading-day loss exceeded on 5 % of trading days (5th percentile of returns).",
+    "var_95_parametric": "−(μ − 1.645σ) of one-trading-day returns, assuming a normal distribution.",
+    "beta": "cov(portfolio, benchmark) / var(benchmark) of trading-day returns on common days.",
 }
 
 
 def analytics(*, portfolio: Portfolio, start: date | None = None, end: date | None = None, benchmark=None) -> dict:
-    """Risk of the TWR growth curve (so deposits are not mistaken for gains) against a benchmark."""
-    frame = _valuation(portfolio, start, end)
+    """Risk of the TWR growth curve (so deposits are not mistaken for gains) on trading days,
+    against a benchmark. Without ``end``: up to ``as_of`` (see ``performance``)."""
+    valued = _valuation(portfolio, start, end)
+    frame = valued.frame
+    base = {
+        "as_of": valued.as_of,
+        "prices": valued.prices,
+        "stale_prices": _stale(valued.prices),
+        "periods_per_year": TRADING_DAYS_PER_YEAR,
+        "horizon": "1 trading day",
+        "risk_basis": RISK_BASIS,
+        "definitions": DEFINITIONS,
+    }
     if len(frame) < 3:
-        return {"observations": len(frame), "risk": None, "definitions": DEFINITIONS}
+        return {"observations": len(frame), "risk": None, **base}
     growth = perf.twr_index(frame)
+    days = valued.trading_days
+    if len(days) < 3:
+        days = frame.index
+    growth = growth.reindex(days)
     bench = None
     if benchmark is not None:
         closes = price_series([benchmark])[benchmark.symbol]
-        bench = closes.reindex(frame.index.union(closes.index)).ffill().reindex(frame.index).dropna()
-    risk = market.risk_measures(close=growth, benchmark=bench if bench is not None and len(bench) else None)
+        bench = closes.reindex(days.union(closes.index)).ffill().reindex(days).dropna()
+    risk = market.risk_measures(
+        close=growth,
+        benchmark=bench if bench is not None and len(bench) else None,
+        periods=TRADING_DAYS_PER_YEAR,
+        horizon="1 trading day",
+    )
     return {
         "start": frame.index[0].date(),
         "end": frame.index[-1].date(),
         "benchmark": benchmark.symbol if benchmark is not None else None,
         "twr": perf.twr(frame),
         "risk": risk,
-        "definitions": DEFINITIONS,
+        **base,
     }
 
 
@@ -379,6 +541,15 @@ def allocation(*, portfolio: Portfolio, view: dict | None = None) -> dict:
     }
 
 
+def paper_costs() -> order_rules.Costs:
+    """Slippage and fees of paper trading (``PAPER_SLIPPAGE_BPS``, ``PAPER_FEE_BPS``, ``PAPER_FEE_FIXED``)."""
+    return order_rules.Costs(
+        slippage_bps=Decimal(str(settings.PAPER_SLIPPAGE_BPS)),
+        fee_bps=Decimal(str(settings.PAPER_FEE_BPS)),
+        fee_fixed=Decimal(str(settings.PAPER_FEE_FIXED)),
+    )
+
+
 def rebalance_plan(
     *, portfolio: Portfolio, mode: str = "buy_and_sell", fractional: bool = False, min_trade: Decimal = ZERO
 ) -> dict:
@@ -405,6 +576,7 @@ def rebalance_plan(
             mode=mode,
             fractional=fractional,
             min_trade=min_trade,
+            costs=paper_costs(),
         )
     except ValueError as exc:
         raise ValidationError({"targets": str(exc)}) from exc

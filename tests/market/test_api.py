@@ -221,9 +221,15 @@ def test_prediction_job_reports_accuracy_next_to_baselines(auth_client, goog, dj
     assert job["status"] == "succeeded", job["error"]
     result = job["result"]
     assert result["folds"] == 5 and len(result["fold_accuracy"]) == 5 and 0 <= result["accuracy"] <= 1
-    assert set(result["baselines"]) == {"majority_direction", "persistence"}
-    best = max(result["baselines"].values())
-    assert result["beats_baseline"] == (result["accuracy"] > best)
+    assert set(result["baselines"]) == {"majority_direction", "persistence", "always_up", "always_down"}
+    assert result["baselines"]["always_up"] + result["baselines"]["always_down"] == pytest.approx(1, abs=2e-4)
+    assert result["purge_gap_bars"] == 5 and result["horizon_bars"] == 5
+    low, high = result["accuracy_ci_95"]
+    assert low < result["accuracy"] < high
+    assert result["best_baseline"] in result["baselines"]
+    # An edge is claimed only when the margin's interval lies above zero.
+    assert result["beats_baseline"] == (result["margin_ci_95"][0] > 0)
+    assert result["verdict"] == ("edge" if result["beats_baseline"] else "no edge")
     assert result["prediction"]["direction"] in {"up", "down"}
     assert auth_client.post("/api/v1/market/stocks/GOOG/prediction", {"horizon": 0}, format="json").status_code == 400
     assert auth_client.post("/api/v1/market/stocks/NOPE/prediction", {}, format="json").status_code == 404

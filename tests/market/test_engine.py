@@ -18,24 +18,24 @@ def test_sma_and_its_warm_up(goog_frame):
     assert ind["sma_50"].iloc[-1] == pytest.approx(df["close"].iloc[-50:].mean())
 
 
-def test_ema_is_seeded_with_the_first_close(goog_frame):
+def test_ema_is_seeded_with_the_sma_of_the_first_n_closes(goog_frame):
     df, ind = goog_frame
-    alpha, ema = 2 / 21, df["close"].iloc[0]
-    for price in df["close"].iloc[1:40]:
+    alpha, ema = 2 / 21, df["close"].iloc[:20].mean()
+    for price in df["close"].iloc[20:40]:
         ema = alpha * price + (1 - alpha) * ema
     assert ind["ema_20"].iloc[:19].isna().all()
-    assert ind["ema_20"].iloc[39] == pytest.approx(ema, rel=1e-9)
+    assert ind["ema_20"].iloc[19] == pytest.approx(df["close"].iloc[:20].mean(), rel=1e-12)
+    assert ind["ema_20"].iloc[39] == pytest.approx(ema, rel=1e-12)
 
 
-def test_rsi_uses_wilder_smoothing(goog_frame):
+def test_rsi_uses_wilder_smoothing_seeded_with_the_mean_of_14_changes(goog_frame):
     df, ind = goog_frame
-    # `ta` starts both averages at 0 on the first row (no change yet), then smooths with alpha 1/14.
-    delta = df["close"].diff().iloc[1:]
-    gain = loss = 0.0
-    for d in delta.iloc[:60]:
+    delta = df["close"].diff().iloc[1:].to_numpy()
+    gain, loss = np.clip(delta[:14], 0, None).mean(), np.clip(-delta[:14], 0, None).mean()
+    for d in delta[14:60]:
         gain = (gain * 13 + max(d, 0)) / 14
         loss = (loss * 13 + max(-d, 0)) / 14
-    assert ind["rsi_14"].iloc[:13].isna().all()
+    assert ind["rsi_14"].iloc[:14].isna().all()
     assert ind["rsi_14"].iloc[60] == pytest.approx(100 - 100 / (1 + gain / loss), rel=1e-9)
 
 
@@ -46,27 +46,42 @@ def test_bollinger_uses_population_std(goog_frame):
     assert ind["bb_lower"].iloc[119] == pytest.approx(window.mean() - 2 * window.std(ddof=0))
 
 
-def test_macd_is_ema12_minus_ema26(goog_frame):
+def test_macd_is_ema12_minus_ema26_after_the_warm_up(goog_frame):
     df, ind = goog_frame
+    # Far from the seed, any EMA seeding gives the same value.
     ema12 = df["close"].ewm(span=12, adjust=False).mean()
     ema26 = df["close"].ewm(span=26, adjust=False).mean()
-    assert ind["macd"].iloc[300] == pytest.approx(ema12.iloc[300] - ema26.iloc[300])
+    assert ind["macd"].iloc[:33].isna().all() and not np.isnan(ind["macd"].iloc[33])
+    assert ind["macd"].iloc[1500] == pytest.approx(ema12.iloc[1500] - ema26.iloc[1500], rel=1e-9)
     assert ind["macd_hist"].iloc[300] == pytest.approx(ind["macd"].iloc[300] - ind["macd_signal"].iloc[300])
+
+
+def test_slow_stochastic_is_sma3_of_fast_k_and_d_sma3_of_that(goog_frame):
+    df, ind = goog_frame
+    lowest, highest = df["low"].rolling(14).min(), df["high"].rolling(14).max()
+    fast_k = 100 * (df["close"] - lowest) / (highest - lowest)
+    slow_k = fast_k.rolling(3).mean()
+    slow_d = slow_k.rolling(3).mean()
+    assert ind["stoch_k"].iloc[:17].isna().all()
+    assert ind["stoch_k"].iloc[17:].to_numpy() == pytest.approx(slow_k.iloc[17:].to_numpy(), rel=1e-9)
+    assert ind["stoch_d"].iloc[17:].to_numpy() == pytest.approx(slow_d.iloc[17:].to_numpy(), rel=1e-9, nan_ok=True)
+    assert ind["stoch_fast_k"].iloc[15:].to_numpy() == pytest.approx(fast_k.iloc[15:].to_numpy(), rel=1e-9)
 
 
 def test_obv_and_vwap():
     df = pd.DataFrame(
         {
-            "open": [10, 11, 10, 12],
-            "high": [11, 12, 11, 13],
-            "low": [9, 10, 9, 11],
-            "close": [10, 11, 10, 12],
-            "volume": [100, 200, 300, 400],
+            "open": [10, 11, 10, 12, 12],
+            "high": [11, 12, 11, 13, 13],
+            "low": [9, 10, 9, 11, 11],
+            "close": [10, 11, 10, 12, 12],
+            "volume": [100, 200, 300, 400, 500],
         },
-        index=pd.date_range("2024-01-01 09:00", periods=4, freq="h", tz="UTC"),
+        index=pd.date_range("2024-01-01 09:00", periods=5, freq="h", tz="UTC"),
     ).astype(float)
     ind = indicators.compute(df, intraday=True)
-    assert list(ind["obv"]) == [100, 300, 0, 400]  # ta starts from the first volume
+    # Starts at the first volume; an unchanged close leaves it unchanged.
+    assert list(ind["obv"]) == [100, 300, 0, 400, 400]
     typical = (df["high"] + df["low"] + df["close"]) / 3
     assert ind["vwap"].iloc[-1] == pytest.approx((typical * df["volume"]).sum() / df["volume"].sum())
 
@@ -109,24 +124,79 @@ def test_golden_cross_is_found():
 
 
 def test_risk_closed_forms():
-    flat = pd.Series([100.0] * 30)
+    days = pd.date_range("2020-01-01", periods=100, freq="B")
+    flat = pd.Series([100.0] * 30, index=days[:30])
     assert risk.measure(flat)["volatility"] == 0
-    alternating = pd.Series([100.0, 110.0] * 50)
+    alternating = pd.Series([100.0, 110.0] * 50, index=days)
     r = alternating.pct_change().dropna()
     result = risk.measure(alternating)
+    assert result["periods_per_year"] == 252 and result["horizon"] == "1 day"
     assert result["volatility"] == pytest.approx(r.std(ddof=1) * math.sqrt(252), rel=1e-5)
     assert result["var_95_parametric"] == pytest.approx(-(r.mean() - 1.6448536269514722 * r.std(ddof=1)), rel=1e-5)
     assert result["max_drawdown"] == pytest.approx(1 - 100 / 110, rel=1e-5)
     assert result["var_95_historical"] == pytest.approx(1 - 100 / 110, rel=1e-5)
 
 
+@pytest.mark.parametrize(
+    ("freq", "count", "asset_type", "periods", "horizon"),
+    [
+        ("B", 300, "stock", 252, "1 day"),
+        ("B", 300, "index", 252, "1 day"),
+        ("D", 300, "crypto", 365, "1 day"),
+        ("B", 300, "fx", 260, "1 day"),
+        ("h", 2000, "fx", 6240, "1 hour"),
+        ("h", 2000, "crypto", 8760, "1 hour"),
+        ("W-MON", 200, "stock", 52, "1 week"),
+        ("MS", 120, "crypto", 12, "1 month"),
+        ("MS", 120, "stock", 12, "1 month"),
+        ("QS", 40, "stock", 4, "1 quarter"),
+    ],
+)
+def test_periods_per_year_follow_the_bar_spacing_and_the_calendar(freq, count, asset_type, periods, horizon):
+    index = pd.date_range("2015-01-05", periods=count, freq=freq, tz="UTC")
+    assert risk.periods_per_year(index, asset_type=asset_type) == periods
+    assert risk.horizon(index) == horizon
+
+
+def test_intraday_equities_count_bars_per_session():
+    sessions = pd.bdate_range("2024-01-02", periods=30)
+    index = pd.DatetimeIndex(
+        [d + pd.Timedelta(hours=14, minutes=30) + pd.Timedelta(minutes=30 * k) for d in sessions for k in range(13)]
+    )
+    assert risk.periods_per_year(index, asset_type="stock") == 13 * 252
+
+
+def test_monthly_volatility_is_annualised_with_twelve_periods():
+    rng = np.random.default_rng(5)
+    index = pd.date_range("2012-01-01", periods=150, freq="MS", tz="UTC")
+    close = pd.Series(100 * np.cumprod(1 + rng.normal(0.05, 0.4, 150)).clip(1), index=index)
+    r = close.pct_change().dropna()
+    result = risk.measure(close, asset_type="crypto")
+    assert result["periods_per_year"] == 12 and result["horizon"] == "1 month"
+    assert result["volatility"] == pytest.approx(r.std(ddof=1) * math.sqrt(12), rel=1e-5)
+    assert result["sharpe"] == pytest.approx(r.mean() / r.std(ddof=1) * math.sqrt(12), abs=1e-6)
+
+
 def test_beta_of_a_scaled_copy():
     rng = np.random.default_rng(1)
-    bench = pd.Series(100 * np.cumprod(1 + rng.normal(0, 0.01, 300)))
-    twice = pd.Series(100 * np.cumprod(1 + 2 * bench.pct_change().fillna(0)))
+    index = pd.date_range("2020-01-01", periods=300, freq="B")
+    bench = pd.Series(100 * np.cumprod(1 + rng.normal(0, 0.01, 300)), index=index)
+    twice = pd.Series(100 * np.cumprod(1 + 2 * bench.pct_change().fillna(0)), index=index)
     result = risk.measure(twice, benchmark=bench)
     assert result["beta"] == pytest.approx(2.0, rel=1e-6)
     assert result["correlation"] == pytest.approx(1.0, rel=1e-9)
+
+
+def test_beta_of_monthly_bars_uses_the_benchmark_over_the_same_months():
+    rng = np.random.default_rng(2)
+    days = pd.date_range("2010-01-01", "2016-12-31", freq="B")
+    bench = pd.Series(100 * np.cumprod(1 + rng.normal(0.0003, 0.01, len(days))), index=days)
+    months = pd.date_range("2010-02-01", "2016-12-01", freq="MS")
+    at_month = bench.reindex(bench.index.union(months)).ffill().reindex(months)
+    monthly = pd.Series(50 * np.cumprod(1 + 1.5 * at_month.pct_change().fillna(0)), index=months)
+    result = risk.measure(monthly, benchmark=bench)
+    assert result["beta"] == pytest.approx(1.5, rel=1e-6)
+    assert result["benchmark_observations"] == len(months) - 1
 
 
 def test_downsample_keeps_the_range():
@@ -150,15 +220,8 @@ def test_simulated_walk_has_the_asked_volatility():
     assert np.std(log_returns) == pytest.approx(sigma, rel=0.05)
 
 
-def test_atr_equals_ta_and_adx_follows_wilder(goog_frame):
-    from ta.volatility import AverageTrueRange
-
+def test_atr_and_adx_follow_wilder(goog_frame):
     df, ind = goog_frame
-    reference = AverageTrueRange(df["high"], df["low"], df["close"], window=14).average_true_range()
-    assert ind["atr_14"].iloc[13:].to_numpy() == pytest.approx(reference.iloc[13:].to_numpy(), rel=1e-9)
-    assert ind["atr_14"].iloc[:13].isna().all()
-
-    # ADX by an explicit loop over Wilder's recurrences.
     high, low, close = df["high"].to_numpy(), df["low"].to_numpy(), df["close"].to_numpy()
     tr, plus, minus = [], [], []
     for i in range(1, 200):
@@ -175,16 +238,58 @@ def test_atr_equals_ta_and_adx_follows_wilder(goog_frame):
             out.append(current)
         return out
 
-    s_tr, s_plus, s_minus = smooth(tr), smooth(plus), smooth(minus)
-    dx = [
-        100 * abs(p - m) / (p + m)
-        for p, m in zip(
-            (100 * a / t for a, t in zip(s_plus, s_tr, strict=True)),
-            (100 * b / t for b, t in zip(s_minus, s_tr, strict=True)),
-            strict=True,
-        )
-    ]
-    adx = smooth(dx)
+    # ATR: the true ranges from the second bar on, seeded with their first 14's mean (row 14).
+    atr = smooth(tr)
+    assert ind["atr_14"].iloc[:14].isna().all()
+    assert ind["atr_14"].iloc[14] == pytest.approx(atr[0], rel=1e-9)
+    assert ind["atr_14"].iloc[199] == pytest.approx(atr[-1], rel=1e-9)
+
+    # ADX by TA-Lib's recurrence: Wilder sums of +DM, -DM and TR seeded with the sums of the first
+    # 13 moves, DX from the 14th move on, ADX seeded with the mean of the first 14 DX (row 27).
+    s_plus, s_minus, s_tr = sum(plus[:13]), sum(minus[:13]), sum(tr[:13])
+    dx = []
+    for p_dm, m_dm, t in zip(plus[13:], minus[13:], tr[13:], strict=True):
+        s_plus, s_minus, s_tr = s_plus - s_plus / 14 + p_dm, s_minus - s_minus / 14 + m_dm, s_tr - s_tr / 14 + t
+        di_plus, di_minus = 100 * s_plus / s_tr, 100 * s_minus / s_tr
+        dx.append(100 * abs(di_plus - di_minus) / (di_plus + di_minus))
+    adx = [sum(dx[:14]) / 14]
+    for value in dx[14:]:
+        adx.append((adx[-1] * 13 + value) / 14)
     assert ind["adx_14"].iloc[:27].isna().all()
     assert ind["adx_14"].iloc[27] == pytest.approx(adx[0], rel=1e-9)
     assert ind["adx_14"].iloc[199] == pytest.approx(adx[-1], rel=1e-9)
+
+
+def _walk(returns: np.ndarray) -> pd.DataFrame:
+    index = pd.date_range("2010-01-04", periods=len(returns), freq="B", tz="UTC")
+    close = pd.Series(100 * np.cumprod(1 + returns), index=index)
+    return pd.DataFrame(
+        {"open": close, "high": close * 1.005, "low": close * 0.995, "close": close, "volume": 1e6}, index=index
+    )
+
+
+def test_direction_model_says_no_edge_on_a_random_walk():
+    from apps.market.engine import predict
+
+    df = _walk(np.random.default_rng(8).normal(0.0003, 0.01, 1500))
+    result = predict.walk_forward(df, indicators.compute(df), horizon=5)
+    assert set(result["baselines"]) == {"majority_direction", "persistence", "always_up", "always_down"}
+    assert result["purge_gap_bars"] == 5
+    assert result["verdict"] == "no edge" and result["beats_baseline"] is False
+    assert result["margin_ci_95"][0] <= 0 <= result["margin_ci_95"][1] or result["margin_ci_95"][1] < 0
+
+
+def test_direction_model_finds_a_real_edge():
+    from apps.market.engine import predict
+
+    # Returns that revert strongly after a run: the 20-bar return predicts the next bar's sign.
+    rng = np.random.default_rng(4)
+    r = np.zeros(1500)
+    for i in range(1500):
+        past = r[max(0, i - 20) : i].sum()
+        r[i] = -0.3 * past + rng.normal(0, 0.004)
+    df = _walk(r)
+    result = predict.walk_forward(df, indicators.compute(df), horizon=1)
+    assert result["verdict"] == "edge" and result["beats_baseline"] is True
+    assert result["margin_ci_95"][0] > 0 and result["accuracy"] > max(result["baselines"].values())
+    assert result["purge_gap_bars"] == 1

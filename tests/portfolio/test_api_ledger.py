@@ -329,7 +329,35 @@ def test_holdings_read_a_fixed_number_of_queries(auth_client, pid, django_assert
     for symbol in ("BBB", "CCC", "DDD"):
         make_instrument(symbol, [10, 11])
         post(auth_client, pid, type="buy", symbol=symbol, quantity="1", price="10", trade_date="2024-01-05")
-    # Portfolio, holdings, their quotes, open lots, realised sum, dividends sum: not one per holding.
-    with django_assert_num_queries(6):
+    # Portfolio, holdings, their quotes, their bar intervals (for staleness), open lots, realised
+    # sum, dividends sum: not one per holding.
+    with django_assert_num_queries(7):
         body = auth_client.get(f"{API}{pid}/holdings/").json()
     assert len(body["holdings"]) == 4
+
+
+def test_dividend_after_a_sale_needs_an_ex_date_inside_the_holding_period(auth_client, pid):
+    funded(auth_client, pid)
+    assert (
+        post(
+            auth_client, pid, type="buy", symbol="ACME", quantity="5", price="100", trade_date="2024-01-03"
+        ).status_code
+        == 201
+    )
+    assert (
+        post(
+            auth_client, pid, type="sell", symbol="ACME", quantity="25", price="110", trade_date="2024-02-01"
+        ).status_code
+        == 201
+    )
+    late = {"type": "dividend", "symbol": "ACME", "amount": "3", "trade_date": "2024-02-20"}
+    refused = post(auth_client, pid, **late)
+    assert refused.status_code == 400 and "ex_date" in refused.json()["error"]["message"]
+    outside = post(auth_client, pid, **late, ex_date="2024-02-05")
+    assert outside.status_code == 400 and "ex_date" in outside.json()["error"]["fields"]
+    after_payment = post(auth_client, pid, **late, ex_date="2024-02-21")
+    assert after_payment.status_code == 400 and "ex_date" in after_payment.json()["error"]["fields"]
+    paid = post(auth_client, pid, **late, ex_date="2024-01-25")
+    assert paid.status_code == 201 and paid.json()["ex_date"] == "2024-01-25"
+    not_a_dividend = post(auth_client, pid, type="deposit", amount="1", trade_date="2024-02-20", ex_date="2024-02-01")
+    assert not_a_dividend.status_code == 400 and "ex_date" in not_a_dividend.json()["error"]["fields"]

@@ -145,3 +145,20 @@ def test_selling_then_rebuying_uses_the_new_lot_only():
     ledger = L.replay(entries)
     assert [lot.id for lot in ledger.open_lots("X")] == [5]
     assert ledger.cost_basis("X") == 50
+
+
+def test_a_dividend_after_the_sale_is_paid_on_the_position_held_at_the_ex_date():
+    sold = [*base(), E(4, "sell", d(10), "X", D(20), D(130), D(0))]
+    ledger = L.replay([*sold, E(5, "dividend", d(25), "X", amount=D("8"), ex_date=d(9))])
+    (div,) = ledger.dividends
+    assert div.quantity_held == 20 and div.amount == 8
+    assert ledger.cash == D(10000) - 2202 + 2600 + 8
+    # Sold on the ex-date itself: still entitled (held at the start of that day).
+    assert (
+        L.replay([*sold, E(5, "dividend", d(25), "X", amount=D("8"), ex_date=d(10))]).dividends[0].quantity_held == 20
+    )
+    # Without an ex-date, or with one after the sale or before the first buy, it is refused.
+    for ex_date, field in ((None, "symbol"), (d(11), "ex_date"), (d(2), "ex_date")):
+        with pytest.raises(L.LedgerError) as caught:
+            L.replay([*sold, E(5, "dividend", d(25), "X", amount=D("8"), ex_date=ex_date)])
+        assert caught.value.field == field and caught.value.transaction_id == 5

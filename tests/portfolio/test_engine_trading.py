@@ -5,7 +5,7 @@ from decimal import Decimal as D
 import numpy as np
 import pandas as pd
 import pytest
-import ta
+import talib
 
 from apps.portfolio.engine import backtest, optimize, orders, rebalance
 
@@ -102,8 +102,23 @@ def test_rebalance_fractional_and_minimum_trade():
 
 def test_rebalance_keeps_the_cash_target():
     plan = rebalance.plan(positions=[rebalance.Position("A", D(0), D(10))], cash=D(1000), targets={"A": D("0.6")})
-    assert plan["trades"] == [{"symbol": "A", "side": "buy", "quantity": D(60), "price": D(10), "value": D(600)}]
+    assert [{k: t[k] for k in ("symbol", "side", "quantity", "price", "value", "fees")} for t in plan["trades"]] == [
+        {"symbol": "A", "side": "buy", "quantity": D(60), "price": D(10), "value": D(600), "fees": D(0)}
+    ]
     assert plan["cash_after"] == 400
+
+
+def test_rebalance_pays_fees_and_slippage_within_the_cash():
+    costs = orders.Costs(slippage_bps=D(50), fee_bps=D(10), fee_fixed=D("4.95"))
+    plan = rebalance.plan(
+        positions=positions(), cash=D(500), targets={"A": D("0.5"), "B": D("0.25"), "C": D("0.25")}, costs=costs
+    )
+    sell = next(t for t in plan["trades"] if t["side"] == "sell")
+    assert sell["fill_price"] == D("99.5") and sell["fees"] == costs.fees(sell["quantity"] * D("99.5"))
+    spent = sum(-t["cash"] for t in plan["trades"] if t["side"] == "buy")
+    assert spent <= D(500) + sell["cash"]
+    assert plan["cash_after"] == D(500) + sum(t["cash"] for t in plan["trades"]) >= 0
+    assert plan["fees"] == sum(t["fees"] for t in plan["trades"]) > 3 * D("4.95") - D("0.01")
 
 
 def bars(closes, opens=None):
@@ -145,7 +160,7 @@ def test_rsi_reversion_buys_a_sell_off_and_exits_on_the_rebound():
     days = [d.date().isoformat() for d in frame.index]
     # RSI(14) falls under 30 early in the sell-off and climbs over 70 well into the rebound; each
     # order fills on the bar after the signal.
-    rsi = ta.momentum.RSIIndicator(frame["close"], window=14).rsi().to_numpy()
+    rsi = talib.RSI(frame["close"].to_numpy(dtype=float), timeperiod=14)
     first_low = int(np.nanargmax(rsi < 30))
     first_high = first_low + int(np.nanargmax(rsi[first_low:] > 70))
     assert buy["side"] == "buy" and days.index(buy["date"]) == first_low + 1 < 20

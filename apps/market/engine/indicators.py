@@ -1,28 +1,58 @@
-"""Technical indicators on an OHLCV frame, vectorised with the `ta` package.
+"""Technical indicators on an OHLCV frame, computed by TA-Lib (the C library, through its wheel).
 
-Conventions (what `ta` computes, checked against hand-rolled formulas in the tests):
+Conventions (TA-Lib's own, so the values match it to rounding on the same bars):
 - SMA(n): plain mean of the last n closes; empty for the first n-1 rows.
-- EMA(n): alpha = 2/(n+1), seeded with the first close (pandas ``ewm(adjust=False)``), reported once
-  n rows exist. TA-Lib seeds with an SMA instead, so early values differ (they converge).
-- RSI(14): Wilder's smoothing of gains and losses (alpha = 1/14, ``ewm(adjust=False)``), both
-  averages starting at 0 on the first row (TA-Lib seeds with a 14-change SMA, so its first values
-  differ by a few points and converge after ~300 rows); reported from row 14.
-- MACD(12, 26, 9): EMA12 − EMA26, signal = EMA9 of that, histogram = difference.
+- EMA(n): alpha = 2/(n+1), seeded with the SMA of the first n closes (first value at row n-1).
+- RSI(14): Wilder's smoothing of gains and losses, seeded with the mean of the first 14 changes
+  (first value at row 14).
+- MACD(12, 26, 9): EMA12 − EMA26, signal = EMA9 of that, histogram = difference (first at row 33).
 - Bollinger(20, 2): SMA20 ± 2 population standard deviations (ddof = 0).
-- ATR(14): Wilder-smoothed true range (seeded with the mean of the first 14 ranges; the first
-  range is high − low). Stochastic(14, 3): %K over 14 rows, %D = SMA3 of %K.
-- ADX(14): Wilder's: +DM/−DM and true range smoothed as above, DI± = 100 × DM/TR,
-  DX = 100 × |DI+ − DI−| / (DI+ + DI−), ADX = DX smoothed the same way (first value at row 27).
-  ATR and ADX are computed here, vectorised, because `ta` computes them in Python loops (80 of the
-  90 ms it needs for ten years of one symbol); ATR equals `ta`'s.
-- OBV: cumulative signed volume. VWAP (intraday only): cumulative typical price × volume /
-  cumulative volume over the frame.
+- ATR(14): Wilder-smoothed true range, seeded with the mean of the first 14 true ranges (the
+  first bar has none: first value at row 14).
+- ADX(14): Wilder's DI±, DX and ADX (first value at row 27).
+- Stochastic (slow, 14, 3, 3): fast %K over 14 rows; ``stoch_k`` is its SMA3 (slow %K) and
+  ``stoch_d`` the SMA3 of that (slow %D), as TA-Lib's STOCH. The fast %K is ``stoch_fast_k``.
+- OBV: starts at the first bar's volume; a bar whose close is above the previous close adds its
+  volume, below subtracts it, equal leaves it unchanged. Cumulative, so its level depends on the
+  first bar of the series (the API computes it from the same warm-up as the rest).
+- VWAP (intraday only): cumulative typical price × volume / cumulative volume over the frame.
+
+Every EMA-type indicator remembers its seed; computed on enough history before the first point
+shown (the warm-up, see ``WARMUP_BARS``), the seed's effect is below 1e-9 of the value.
 """
 
 import numpy as np
 import pandas as pd
+import talib
 
 COLUMNS = ("open", "high", "low", "close", "volume")
+# Bars read before a chart's window so that every indicator is settled at its first point:
+# (1 − 2/201)^2,500 ≈ 1.4e-11 for EMA200, the slowest; RSI, ATR and ADX settle far sooner.
+WARMUP_BARS = 2500
+ALL_SERIES = [
+    "sma_20",
+    "sma_50",
+    "sma_200",
+    "ema_20",
+    "ema_50",
+    "ema_200",
+    "rsi_14",
+    "macd",
+    "macd_signal",
+    "macd_hist",
+    "bb_upper",
+    "bb_middle",
+    "bb_lower",
+    "atr_14",
+    "adx_14",
+    "stoch_k",
+    "stoch_d",
+    "stoch_fast_k",
+    "obv",
+    "vwap",
+]
+CONVENTION = "TA-Lib 0.8.2 (C library): stochastic is the slow form STOCH(14,3,3); stoch_fast_k is the raw %K"
+CHART_SERIES = ["sma_20", "sma_50", "sma_200", "bb_upper", "bb_lower", "rsi_14", "macd", "macd_signal", "macd_hist"]
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:
@@ -34,70 +64,34 @@ def frame(rows: list[dict]) -> pd.DataFrame:
     return df[list(COLUMNS)].astype(float)
 
 
-def wilder(values: pd.Series, n: int) -> pd.Series:
-    """Wilder's smoothing (α = 1/n), seeded at the n-th valid value with the mean of the first n."""
-    valid = values.dropna()
-    if len(valid) < n:
-        return pd.Series(np.nan, index=values.index)
-    tail = valid.iloc[n - 1 :].copy()
-    tail.iloc[0] = valid.iloc[:n].mean()
-    return tail.ewm(alpha=1 / n, adjust=False).mean().reindex(values.index)
-
-
-def true_range(df: pd.DataFrame) -> pd.Series:
-    previous = df["close"].shift(1)
-    ranges = pd.concat([df["high"] - df["low"], (df["high"] - previous).abs(), (df["low"] - previous).abs()], axis=1)
-    return ranges.max(axis=1)
-
-
-def average_true_range(df: pd.DataFrame, n: int = 14) -> pd.Series:
-    return wilder(true_range(df), n)
-
-
-def average_directional_index(df: pd.DataFrame, n: int = 14) -> pd.Series:
-    up, down = df["high"].diff(), -df["low"].diff()
-    plus = pd.Series(np.where((up > down) & (up > 0), up, 0.0), index=df.index).where(up.notna())
-    minus = pd.Series(np.where((down > up) & (down > 0), down, 0.0), index=df.index).where(down.notna())
-    tr = true_range(df).where(up.notna())
-    smoothed_tr = wilder(tr, n)
-    di_plus, di_minus = 100 * wilder(plus, n) / smoothed_tr, 100 * wilder(minus, n) / smoothed_tr
-    dx = 100 * (di_plus - di_minus).abs() / (di_plus + di_minus)
-    return wilder(dx.replace([np.inf, -np.inf], np.nan), n)
-
-
 def compute(df: pd.DataFrame, *, intraday: bool = False) -> pd.DataFrame:
-    from ta.momentum import RSIIndicator, StochasticOscillator
-    from ta.trend import MACD, EMAIndicator, SMAIndicator
-    from ta.volatility import BollingerBands
-    from ta.volume import OnBalanceVolumeIndicator, VolumeWeightedAveragePrice
-
-    close, high, low, volume = df["close"], df["high"], df["low"], df["volume"]
-    out = pd.DataFrame(index=df.index)
+    """Every indicator for every row of ``df`` (NaN until its warm-up is over)."""
+    close = df["close"].to_numpy(dtype=float)
+    high, low = df["high"].to_numpy(dtype=float), df["low"].to_numpy(dtype=float)
+    volume = df["volume"].to_numpy(dtype=float)
+    columns: dict[str, np.ndarray] = {}
     for n in (20, 50, 200):
-        out[f"sma_{n}"] = SMAIndicator(close, window=n).sma_indicator()
-        out[f"ema_{n}"] = EMAIndicator(close, window=n).ema_indicator()
-    out["rsi_14"] = RSIIndicator(close, window=14).rsi()
-    macd = MACD(close, window_slow=26, window_fast=12, window_sign=9)
-    out["macd"], out["macd_signal"], out["macd_hist"] = macd.macd(), macd.macd_signal(), macd.macd_diff()
-    bands = BollingerBands(close, window=20, window_dev=2)
-    out["bb_middle"], out["bb_upper"], out["bb_lower"] = (
-        bands.bollinger_mavg(),
-        bands.bollinger_hband(),
-        bands.bollinger_lband(),
+        columns[f"sma_{n}"] = talib.SMA(close, timeperiod=n)
+        columns[f"ema_{n}"] = talib.EMA(close, timeperiod=n)
+    columns["rsi_14"] = talib.RSI(close, timeperiod=14)
+    columns["macd"], columns["macd_signal"], columns["macd_hist"] = talib.MACD(
+        close, fastperiod=12, slowperiod=26, signalperiod=9
     )
-    out["atr_14"] = average_true_range(df, 14)
-    stoch = StochasticOscillator(high, low, close, window=14, smooth_window=3)
-    out["stoch_k"], out["stoch_d"] = stoch.stoch(), stoch.stoch_signal()
-    out["adx_14"] = average_directional_index(df, 14)
-    out["obv"] = OnBalanceVolumeIndicator(close, volume).on_balance_volume()
+    columns["bb_upper"], columns["bb_middle"], columns["bb_lower"] = talib.BBANDS(
+        close, timeperiod=20, nbdevup=2, nbdevdn=2, matype=0
+    )
+    columns["atr_14"] = talib.ATR(high, low, close, timeperiod=14)
+    columns["stoch_k"], columns["stoch_d"] = talib.STOCH(
+        high, low, close, fastk_period=14, slowk_period=3, slowk_matype=0, slowd_period=3, slowd_matype=0
+    )
+    columns["stoch_fast_k"], _ = talib.STOCHF(high, low, close, fastk_period=14, fastd_period=3, fastd_matype=0)
+    columns["adx_14"] = talib.ADX(high, low, close, timeperiod=14)
+    columns["obv"] = talib.OBV(close, volume)
     if intraday:
-        out["vwap"] = VolumeWeightedAveragePrice(
-            high, low, close, volume, window=len(df)
-        ).volume_weighted_average_price()
-    # Before the warm-up is over an indicator has no value (not a zero).
-    for n in (20, 50, 200):
-        out.loc[out.index[: n - 1], f"ema_{n}"] = np.nan
-    return out
+        typical = (high + low + close) / 3
+        with np.errstate(divide="ignore", invalid="ignore"):
+            columns["vwap"] = np.cumsum(typical * volume) / np.cumsum(volume)
+    return pd.DataFrame(columns, index=df.index)
 
 
 def last_values(indicators: pd.DataFrame) -> dict[str, float | None]:
@@ -107,11 +101,14 @@ def last_values(indicators: pd.DataFrame) -> dict[str, float | None]:
     return {name: (None if pd.isna(value) else round(float(value), 6)) for name, value in row.items()}
 
 
-def series(indicators: pd.DataFrame, names: list[str]) -> dict[str, list[dict]]:
-    """Chart-ready series: ``{name: [{"time": …, "value": …}, …]}`` without the warm-up gaps."""
+def series(indicators: pd.DataFrame, names: list[str], *, since=None) -> dict[str, list[dict]]:
+    """Chart-ready series: ``{name: [{"time": …, "value": …}, …]}`` without the warm-up gaps;
+    ``since``: leave out the rows before this time (the warm-up read before a window)."""
+    if since is not None:
+        indicators = indicators[indicators.index >= since]
     result = {}
     for name in names:
         if name in indicators:
             column = indicators[name].dropna()
-            result[name] = [{"time": t.isoformat(), "value": round(float(v), 6)} for t, v in column.items()]
+            result[name] = [{"time": t.isoformat(), "value": float(v)} for t, v in column.items()]
     return result

@@ -1,14 +1,21 @@
 """Next-N-bar direction from indicator features, validated walk-forward, next to naive baselines.
 
 Model: logistic regression on standardised features (scikit-learn). Validation: expanding-window
-walk-forward (``TimeSeriesSplit``, 5 folds): each fold trains on the past only and is scored on the
-following block. Baselines on the same blocks: "always the majority direction of the training
-block" and "the direction of the last N bars continues". The report says plainly whether the
-model beat them; on daily prices it usually does not by much, if at all.
+walk-forward (``TimeSeriesSplit``, 5 folds) with a purge gap of ``horizon`` bars between each
+training block and its test block (a training target looks ``horizon`` bars ahead, so without the
+gap it would overlap the test period). Baselines on the same test rows: "always the majority
+direction of the training block", "the direction of the last N bars continues", "always up" and
+"always down". Accuracy gets a 95 % Wilson interval; the margin over the best baseline a 95 %
+interval from the per-row differences, both counting one independent observation per ``horizon``
+bars (targets overlap). The model is said to have an edge only when that margin's interval lies
+above zero; otherwise the verdict is "no edge" — on daily prices the usual answer.
 """
 
 import numpy as np
 import pandas as pd
+
+Z_95 = 1.959963984540054  # two-sided 95 %
+BASELINES = ("majority_direction", "persistence", "always_up", "always_down")
 
 FEATURES = [
     "rsi_14",
@@ -47,6 +54,16 @@ def features(df: pd.DataFrame, ind: pd.DataFrame) -> pd.DataFrame:
     return table.replace([np.inf, -np.inf], np.nan)
 
 
+def _wilson(successes: float, n: float, z: float = Z_95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (n may be an effective, fractional sample size)."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, float(centre - half)), min(1.0, float(centre + half)))
+
+
 def walk_forward(df: pd.DataFrame, ind: pd.DataFrame, *, horizon: int = 5, folds: int = 5) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import TimeSeriesSplit
@@ -60,30 +77,61 @@ def walk_forward(df: pd.DataFrame, ind: pd.DataFrame, *, horizon: int = 5, folds
     if len(data) < 200:
         raise ValueError(f"needs at least 200 bars with every feature; has {len(data)}")
     x, y = data[FEATURES].to_numpy(), data["target"].to_numpy()
-    scores, majority, persistence = [], [], []
-    for train, test in TimeSeriesSplit(n_splits=folds).split(x):
+    past_up = (data["past"].to_numpy() > 0).astype(int)
+    # Each target looks `horizon` bars ahead: the last `horizon` training rows would see into the
+    # test block, so that many rows are purged between them.
+    splitter = TimeSeriesSplit(n_splits=folds, gap=horizon)
+    scores = []
+    hits: dict[str, list[np.ndarray]] = {name: [] for name in ("model", *BASELINES)}
+    for train, test in splitter.split(x):
         model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
         model.fit(x[train], y[train])
-        scores.append(float((model.predict(x[test]) == y[test]).mean()))
-        majority.append(float((y[test] == int(y[train].mean() >= 0.5)).mean()))
-        persistence.append(float(((data["past"].to_numpy()[test] > 0).astype(int) == y[test]).mean()))
+        model_hits = model.predict(x[test]) == y[test]
+        scores.append(float(model_hits.mean()))
+        hits["model"].append(model_hits)
+        hits["majority_direction"].append(y[test] == int(y[train].mean() >= 0.5))
+        hits["persistence"].append(past_up[test] == y[test])
+        hits["always_up"].append(y[test] == 1)
+        hits["always_down"].append(y[test] == 0)
+    pooled = {name: np.concatenate(parts).astype(float) for name, parts in hits.items()}
+    tested = len(pooled["model"])
+    # Overlapping targets are not independent: count one observation per `horizon` bars.
+    effective = tested / horizon
+    accuracy = float(pooled["model"].mean())
+    baselines = {name: round(float(pooled[name].mean()), 4) for name in BASELINES}
+    best_name = max(BASELINES, key=lambda name: (pooled[name].mean(), name))
+    difference = pooled["model"] - pooled[best_name]
+    margin = float(difference.mean())
+    margin_se = float(difference.std(ddof=1) / np.sqrt(effective)) if effective > 1 else float("inf")
+    margin_ci = (margin - Z_95 * margin_se, margin + Z_95 * margin_se)
+    significant = margin_ci[0] > 0
     final = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(x, y)
     latest = table.iloc[[-1]][FEATURES]
     probability_up = (
         float(final.predict_proba(latest.fillna(0).to_numpy())[0, 1]) if latest.notna().all(axis=None) else None
     )
-    accuracy, best_baseline = float(np.mean(scores)), max(float(np.mean(majority)), float(np.mean(persistence)))
+    low, high = _wilson(accuracy * effective, effective)
     return {
         "horizon_bars": horizon,
         "samples": len(data),
+        "tested": tested,
+        "effective_samples": round(effective, 1),
         "folds": folds,
+        "purge_gap_bars": horizon,
         "accuracy": round(accuracy, 4),
+        "accuracy_ci_95": [round(low, 4), round(high, 4)],
         "fold_accuracy": [round(s, 4) for s in scores],
-        "baselines": {
-            "majority_direction": round(float(np.mean(majority)), 4),
-            "persistence": round(float(np.mean(persistence)), 4),
-        },
-        "beats_baseline": accuracy > best_baseline,
+        "baselines": baselines,
+        "best_baseline": best_name,
+        "margin": round(margin, 4),
+        "margin_ci_95": [round(margin_ci[0], 4), round(margin_ci[1], 4)],
+        "beats_baseline": significant,
+        "verdict": "edge" if significant else "no edge",
+        "verdict_reason": (
+            f"accuracy {accuracy:.1%} vs {best_name.replace('_', ' ')} {pooled[best_name].mean():.1%}: the margin's "
+            f"95% interval [{margin_ci[0]:+.1%}, {margin_ci[1]:+.1%}] "
+            + ("lies above zero" if significant else "includes zero or lies below it, so no edge is shown")
+        ),
         "prediction": None
         if probability_up is None
         else {

@@ -11,7 +11,7 @@ Strategies:
 - ``buy_and_hold``: always long.
 - ``sma_cross``: long while SMA(fast) > SMA(slow) (defaults 20/50).
 - ``rsi_reversion``: enter when RSI(period) < lower, exit when RSI > upper (defaults 14, 30, 70),
-  RSI with Wilder's smoothing (the `ta` package's, as on the market pages).
+  RSI with Wilder's smoothing (TA-Lib's, as on the market pages).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
 import pandas as pd
-from ta.momentum import RSIIndicator
+import talib
 
 from . import orders
 
@@ -40,8 +40,8 @@ class Params:
 
 
 def _rsi(close: pd.Series, period: int) -> pd.Series:
-    # The market pages' RSI: the `ta` package's (Wilder smoothing, alpha = 1/period).
-    return RSIIndicator(close, window=period).rsi()
+    # The market pages' RSI: TA-Lib's (Wilder smoothing seeded with the mean of the first changes).
+    return pd.Series(talib.RSI(close.to_numpy(dtype=float), timeperiod=period), index=close.index)
 
 
 def wants_position(strategy: str, close: pd.Series, params: Params) -> np.ndarray:

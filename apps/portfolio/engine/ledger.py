@@ -17,7 +17,10 @@ Conventions
   stays in the lot, so consumed cost + remaining cost always equals the original cost exactly.
 - A split of ratio r (2 for 2-for-1, 0.5 for 1-for-2) multiplies every open lot's quantity by r and
   keeps its cost: the cost per share falls by r, the cost basis does not change.
-- A dividend is cash received (``amount``, net of ``fees``) on a position held that day.
+- A dividend is cash received (``amount``, net of ``fees``) on a position held that day; with an
+  ex-dividend date (``ex_date``, on or before the payment), on the position held at the start of
+  that day instead (bought before it, still held at it), so a dividend paid after a sale is
+  accepted when the ex-date falls inside the holding period.
 - Deposits add cash, withdrawals and fees remove it; no step may take cash below zero.
 """
 
@@ -70,6 +73,7 @@ class Entry:
     amount: Decimal = ZERO
     ratio: Decimal = ZERO
     lots: list[tuple[object, Decimal]] | None = None
+    ex_date: date | None = None
 
 
 @dataclass
@@ -122,6 +126,17 @@ class Ledger:
     open_by_symbol: dict[str, deque[Lot]] = field(default_factory=dict)
     deposits: Decimal = ZERO
     withdrawals: Decimal = ZERO
+    # symbol → [(trade date, position after)], in ledger order (for ex-dividend dates)
+    position_history: dict[str, list[tuple[date, Decimal]]] = field(default_factory=dict)
+
+    def position_before(self, symbol: str, day: date) -> Decimal:
+        """The position at the start of ``day`` (after every transaction dated before it)."""
+        held = ZERO
+        for when, position in self.position_history.get(symbol, ()):
+            if when >= day:
+                break
+            held = position
+        return held
 
     def position(self, symbol: str) -> Decimal:
         return self.positions.get(symbol, ZERO)
@@ -153,6 +168,9 @@ def replay(entries: Iterable[Entry], *, method: str = FIFO) -> Ledger:
         ledger.cash_after[entry.id] = ledger.cash
         if entry.symbol:
             ledger.position_after[entry.id] = ledger.position(entry.symbol)
+            ledger.position_history.setdefault(entry.symbol, []).append(
+                (entry.trade_date, ledger.position(entry.symbol))
+            )
     return ledger
 
 
@@ -196,13 +214,23 @@ def _apply(ledger: Ledger, entry: Entry, method: str) -> None:
     elif kind == SELL:
         _sell(ledger, entry, method)
     elif kind == DIVIDEND:
-        held = ledger.position(entry.symbol)
-        if held <= 0:
-            raise LedgerError(
-                "symbol",
-                f"No {entry.symbol} is held on {entry.trade_date} to pay a dividend on.",
-                transaction_id=entry.id,
-            )
+        if entry.ex_date is not None:
+            held = ledger.position_before(entry.symbol, entry.ex_date)
+            if held <= 0:
+                raise LedgerError(
+                    "ex_date",
+                    f"No {entry.symbol} was held at the start of the ex-dividend date {entry.ex_date}.",
+                    transaction_id=entry.id,
+                )
+        else:
+            held = ledger.position(entry.symbol)
+            if held <= 0:
+                raise LedgerError(
+                    "symbol",
+                    f"No {entry.symbol} is held on {entry.trade_date} to pay a dividend on "
+                    "(a dividend paid after a sale needs its ex_date).",
+                    transaction_id=entry.id,
+                )
         net = entry.amount - entry.fees
         if net < 0:
             raise LedgerError("fees", "The fees exceed the dividend.", transaction_id=entry.id)

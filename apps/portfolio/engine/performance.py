@@ -25,6 +25,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
+from scipy.special import logsumexp
 
 from .ledger import DEPOSIT, SPLIT, TRADES, WITHDRAWAL, Entry, Ledger
 
@@ -134,12 +135,21 @@ class Irr:
     note: str
 
 
-def _npv(rate: float, amounts: np.ndarray, years: np.ndarray) -> float:
-    return float(np.sum(amounts / (1.0 + rate) ** years))
+def _log_npv_gap(x, log_in: np.ndarray, t_in: np.ndarray, log_out: np.ndarray, t_out: np.ndarray):
+    """log(Σ money out discounted) − log(Σ money in discounted) at continuous rate x = ln(1 + r):
+    the same sign as the NPV, and finite for any x (no overflow at rates near −100 % or huge)."""
+    x = np.atleast_1d(np.asarray(x, dtype=float))[:, None]
+    gap = logsumexp(log_out - x * t_out, axis=1) - logsumexp(log_in - x * t_in, axis=1)
+    return gap if gap.size > 1 else float(gap[0])
+
+
+# The search grid in x = ln(1 + r): dense near 0, reaching rates of e^−5000 − 1 and e^5000 − 1.
+_GRID = np.concatenate([-np.geomspace(5000, 1e-6, 1500), [0.0], np.geomspace(1e-6, 5000, 1500)])
 
 
 def xirr(flows: list[tuple[date, float]]) -> Irr:
-    """Money-weighted annual return of dated cash flows (investor's view: money in is negative)."""
+    """Money-weighted annual return of dated cash flows (investor's view: money in is negative).
+    Any unique rate in (−100 %, ∞) is found: the NPV is searched on x = ln(1 + r) in log space."""
     flows = [(d, a) for d, a in flows if a]
     if len(flows) < 2 or all(a > 0 for _, a in flows) or all(a < 0 for _, a in flows):
         return Irr(None, "XIRR needs money both in and out (a deposit and a value or withdrawal).")
@@ -149,22 +159,19 @@ def xirr(flows: list[tuple[date, float]]) -> Irr:
     years = np.array([(d - d0).days / 365.0 for d, _ in flows])
     if years[-1] == 0:
         return Irr(None, "XIRR needs flows on more than one date.")
-    # Scan the NPV over a wide range of rates: each sign change brackets one root.
-    grid = np.concatenate([np.linspace(-0.9999, -0.5, 200), np.linspace(-0.5, 1, 600), np.geomspace(1, 1e4, 400)[1:]])
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        npv = np.array([_npv(r, amounts, years) for r in grid])
-    finite = np.isfinite(npv)
-    grid, npv = grid[finite], npv[finite]
-    roots = []
-    for i in np.nonzero(np.sign(npv[:-1]) * np.sign(npv[1:]) < 0)[0]:
-        roots.append(brentq(_npv, grid[i], grid[i + 1], args=(amounts, years), xtol=1e-12))
-    roots += [float(r) for r, v in zip(grid, npv, strict=True) if v == 0]
+    args = (np.log(-amounts[amounts < 0]), years[amounts < 0], np.log(amounts[amounts > 0]), years[amounts > 0])
+    gap = _log_npv_gap(_GRID, *args)
+    sign = np.sign(gap)
+    roots = [float(x) for x, s in zip(_GRID, sign, strict=True) if s == 0]
+    for i in np.nonzero(sign[:-1] * sign[1:] < 0)[0]:
+        roots.append(brentq(_log_npv_gap, _GRID[i], _GRID[i + 1], args=args, xtol=1e-15, rtol=1e-14))
     if not roots:
         return Irr(None, "No rate makes these cash flows' net present value zero, so XIRR is undefined.")
-    if len(roots) > 1:
-        shown = ", ".join(f"{r:.2%}" for r in sorted(roots))
+    rates = sorted(float(np.expm1(x)) for x in roots)
+    if len(rates) > 1:
+        shown = ", ".join(f"{r:.2%}" for r in rates)
         return Irr(None, f"XIRR is not unique: the cash flows change sign more than once and {shown} all fit.")
-    return Irr(float(roots[0]), "unique")
+    return Irr(rates[0], "unique")
 
 
 def investor_flows(frame: pd.DataFrame) -> list[tuple[date, float]]:

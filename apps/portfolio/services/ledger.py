@@ -51,6 +51,7 @@ def transaction_snapshot(txn: Transaction) -> dict[str, Any]:
         "lots": txn.lots,
         "currency": txn.currency,
         "trade_date": txn.trade_date.isoformat(),
+        "ex_date": txn.ex_date.isoformat() if txn.ex_date else None,
         "note": txn.note,
         "source": txn.source,
     }
@@ -158,6 +159,7 @@ class TransactionInput:
     currency: str | None = None
     lots: list[dict] | None = None
     note: str = ""
+    ex_date: date | None = None
 
 
 def _check(portfolio: Portfolio, data: TransactionInput, instruments: dict | None = None) -> dict[str, Any]:
@@ -195,6 +197,10 @@ def _check(portfolio: Portfolio, data: TransactionInput, instruments: dict | Non
         errors["fees"] = "Must be zero or more."
     if data.lots is not None and kind != "sell":
         errors["lots"] = "Only a sale names lots."
+    if data.ex_date is not None and kind != "dividend":
+        errors["ex_date"] = "Only a dividend has an ex-dividend date."
+    elif data.ex_date is not None and data.ex_date > data.trade_date:
+        errors["ex_date"] = f"The ex-dividend date {data.ex_date} is after the payment date {data.trade_date}."
     currency = (data.currency or (instrument.currency if instrument else portfolio.base_currency)).upper()
     if instrument is not None and currency != instrument.currency:
         errors["currency"] = f"{instrument.symbol} trades in {instrument.currency}, not {currency}."
@@ -213,6 +219,7 @@ def _check(portfolio: Portfolio, data: TransactionInput, instruments: dict | Non
         "lots": data.lots if kind == "sell" else None,
         "currency": currency,
         "trade_date": data.trade_date,
+        "ex_date": data.ex_date if kind == "dividend" else None,
         "note": data.note or "",
     }
 
@@ -293,8 +300,16 @@ def _lock(portfolio: Portfolio) -> Portfolio:
 
 @dataclass
 class Recorded:
+    """A written transaction, loaded with its instrument and the lots its sale consumed inside the
+    transaction that wrote it, and the ledger after it. Its answer needs no further query: a
+    concurrent write that rebuilds the lots after this commit cannot remove what it shows."""
+
     transaction: Transaction
     ledger: engine.Ledger
+
+
+def _loaded(txn: Transaction) -> Transaction:
+    return Transaction.objects.select_related("instrument").prefetch_related("realizations__lot").get(pk=txn.pk)
 
 
 @transaction.atomic
@@ -306,7 +321,7 @@ def record_transaction(*, portfolio: Portfolio, actor, data: TransactionInput, s
     symbols = {txn.instrument.symbol} if txn.instrument_id else set()
     result = _rebuild(locked, changed={txn.pk}, symbols=symbols)
     audit(portfolio=locked, actor=actor, action="create", obj=txn, after=transaction_snapshot(txn))
-    return Recorded(txn, result)
+    return Recorded(_loaded(txn), result)
 
 
 @transaction.atomic
@@ -324,7 +339,7 @@ def update_transaction(*, txn: Transaction, actor, data: TransactionInput) -> Re
     symbols = {s for s in (old_symbol, txn.instrument.symbol if txn.instrument_id else None) if s}
     result = _rebuild(locked, changed={txn.pk}, symbols=symbols)
     audit(portfolio=locked, actor=actor, action="update", obj=txn, before=before, after=transaction_snapshot(txn))
-    return Recorded(txn, result)
+    return Recorded(_loaded(txn), result)
 
 
 def input_from_snapshot(snapshot: dict[str, Any]) -> TransactionInput:

@@ -12,13 +12,13 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from apps.market import selectors as market
 
+from .. import selectors
 from ..engine import orders as rules
 from ..models import Order, Portfolio
 from .ledger import TransactionInput, _lock, audit, record_transaction
@@ -27,11 +27,7 @@ logger = logging.getLogger(__name__)
 
 
 def costs() -> rules.Costs:
-    return rules.Costs(
-        slippage_bps=Decimal(str(settings.PAPER_SLIPPAGE_BPS)),
-        fee_bps=Decimal(str(settings.PAPER_FEE_BPS)),
-        fee_fixed=Decimal(str(settings.PAPER_FEE_FIXED)),
-    )
+    return selectors.paper_costs()
 
 
 @dataclass
