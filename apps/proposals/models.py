@@ -30,6 +30,28 @@ class Repository(models.Model):
         return self.name
 
 
+class RepositoryMember(models.Model):
+    """A person who may read a repository's proposals, runs and findings (reviewers and
+    administrators read every repository without being members). ``role`` says how they take
+    part: a viewer reads; a maintainer reads and is who repository-aware features work for."""
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "Viewer"
+        MAINTAINER = "maintainer", "Maintainer"
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="repository_memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["repository", "user"]
+        constraints = [models.UniqueConstraint(fields=["repository", "user"], name="repository_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.repository}"
+
+
 class AgentRun(models.Model):
     """One run of an agent over a repository (on demand, as a job, or on the beat schedule), with
     its progress log and what it produced."""

@@ -9,11 +9,36 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .engine import learning
-from .models import Agent, AgentRecord, AgentRun, Decision, Proposal, Repository, Suggestion
+from .models import Agent, AgentRecord, AgentRun, Decision, Proposal, Repository, RepositoryMember, Suggestion
 
 
-def repositories() -> QuerySet[Repository]:
-    return Repository.objects.all()
+def sees_every_repository(user) -> bool:
+    """Reviewers and administrators read every repository; anyone else only those they are a member of."""
+    return bool(user and user.is_authenticated and user.is_active and getattr(user, "is_reviewer", False))
+
+
+def readable_repositories(*, user) -> QuerySet[Repository]:
+    """The repositories ``user`` may read (their proposals, runs, findings): every one for reviewers
+    and administrators, the ones they are a member of (``RepositoryMember``) for anyone else, none
+    for an anonymous or inactive user."""
+    if sees_every_repository(user):
+        return Repository.objects.all()
+    if not (user and user.is_authenticated and user.is_active):
+        return Repository.objects.none()
+    return Repository.objects.filter(
+        pk__in=RepositoryMember.objects.filter(user=user).values("repository_id")
+    )
+
+
+def membership(*, user, repository: Repository) -> RepositoryMember | None:
+    """The user's membership of the repository, if any."""
+    if not (user and user.is_authenticated):
+        return None
+    return RepositoryMember.objects.filter(user=user, repository=repository).first()
+
+
+def repositories(*, user) -> QuerySet[Repository]:
+    return readable_repositories(user=user)
 
 
 def repository(*, repository_id) -> Repository:
