@@ -43,7 +43,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # --- Applications ------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "apps.accounts.admin_config.PlatformAdminConfig",  # django.contrib.admin, with reviewers let in for the review
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

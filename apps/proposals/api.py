@@ -333,6 +333,7 @@ class TestApi(APIView):
         proposal = selectors.proposal(user=request.user, proposal_id=proposal_id)
         if not proposal.repository.test_command.strip():
             raise serializers.ValidationError({"repository": f"{proposal.repository.name} has no test command."})
+        services.check_sandbox()
         return _accepted(
             core_services.enqueue_job(owner=request.user, kind="proposals.sandbox", params={"proposal": proposal.pk})
         )

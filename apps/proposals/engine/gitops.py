@@ -321,14 +321,17 @@ def run_tests_with_change(
     touched = None
     lines_run: dict[str, list[int]] = {}
     if reports and python_changes:
-        imported = {python_changes.get(p) for r in reports for p in r.get("imported") or []}
-        touched = bool(imported - {None})
+        imported = {python_changes.get(p) for r in reports for p in r.get("imported") or []} - {None}
         for r in reports:
             for full, seen in (r.get("lines") or {}).items():
                 if (path := python_changes.get(full)) and isinstance(seen, list):
                     wanted = set(changed_lines.get(path, ()))
                     lines_run.setdefault(path, set()).update(n for n in seen if n in wanted)
         lines_run = {path: sorted(found) for path, found in lines_run.items() if found}
+        # Touched: a changed line ran; where a process's lines are incomplete (another tracer took
+        # over), importing a changed file is the best that can be known.
+        untraced = any(r.get("imported") and not r.get("traced") for r in reports)
+        touched = bool(lines_run) or (bool(imported) and untraced)
     return TestRun(
         passed=outcome.exit_code == 0,
         exit_code=outcome.exit_code,

@@ -207,7 +207,8 @@ def _bwrap_args(
     ]
     system = [Path(p) for p in SYSTEM_BINDS if Path(p).exists()]
     aliases = aliases or {}
-    own = _covering([*binds, *writable, workdir, *map(Path, aliases)]) if workdir != Path("/") else []
+    own = _covering([*binds, *writable, workdir]) if workdir != Path("/") else []
+    own += [Path(inside) for inside in aliases]  # not on the host: made inside
     for parent in _ancestors([*system, *own]):
         if str(parent) in (PRIVATE_TMP, "/usr") or any(parent == s or s in parent.parents for s in system):
             continue

@@ -79,7 +79,8 @@ def _write() -> None:
         tests = counts["pytest"]
     elif counts["unittest_runner"]:
         tests = counts["unittest"]
-    report = {"tests": tests, "imported": imported, "lines": lines}
+    traced = bool(_CHANGED) and sys.gettrace() is _global  # nobody replaced the tracer: the lines are complete
+    report = {"tests": tests, "imported": imported, "lines": lines, "traced": traced}
     try:
         with open(os.path.join(_REPORT, f"{os.getpid()}.json"), "w") as handle:
             json.dump(report, handle)
