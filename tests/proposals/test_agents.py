@@ -182,6 +182,9 @@ def test_imperium_deep_asks_claude_through_codegen(
     proposer, user, repository, claude, django_capture_on_commit_callbacks, settings
 ):
     settings.PROPOSALS_IMPERIUM_RULES = ["F401"]
+    user.role = "reviewer"  # a deep run counts against the quota of whoever starts it
+    user.save()
+    proposer.force_authenticate(user)
     faster = SLOW.replace(
         "    found = list([x for x in items if x % 2 == 0])\n    return found\n",
         "    return [x for x in items if x % 2 == 0]\n",
@@ -303,7 +306,8 @@ def test_conquest_and_sandbox_as_agent_runs(proposer, repository, django_capture
     tested = AgentRun.objects.get(pk=body["run"])
     scaffold.refresh_from_db()
     assert tested.files_scanned == 1 and scaffold.test_result["passed"] is True
-    assert f"#{scaffold.pk}: passed" in tested.log
+    assert f"#{scaffold.pk}: no test covers this change" in tested.log  # the command runs no test of it
+    assert scaffold.test_result["verdict"] == "not_covered"
     status = proposer.get(f"{API}proposals/agents/sandbox/").json()
     assert status["last_run"]["id"] == tested.pk and status["running"] is False
     listed = proposer.get(f"{API}proposals/agents/runs/", {"agent": "conquest"}).json()
@@ -313,7 +317,8 @@ def test_conquest_and_sandbox_as_agent_runs(proposer, repository, django_capture
     assert metrics["runs"]["proposals_created"] == 1 and metrics["runs"]["findings"] == 0
     assert metrics["runs"]["mean_seconds"] >= 0 and metrics["learning_curve"] == []
     side_by_side = {a["agent"]: a for a in proposer.get(f"{API}proposals/analytics/agents/").json()}
-    assert side_by_side["sandbox"]["runs"]["findings"] == 0 and "learning_curve" not in side_by_side["sandbox"]
+    # the one tested proposal is not covered by a test: a finding of the Sandbox run
+    assert side_by_side["sandbox"]["runs"]["findings"] == 1 and "learning_curve" not in side_by_side["sandbox"]
     assert proposer.get(f"{API}proposals/agents/runs/", {"limit": "0"}).status_code == 400
     assert proposer.get(f"{API}proposals/agents/runs/", {"agent": "x"}).status_code == 404
 

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.proposals.engine import gitops
-from apps.proposals.models import AgentRecord, Decision, Proposal, Repository
+from apps.proposals.models import AgentRecord, Decision, Proposal, Repository, RepositoryMember
 from tests.factories import UserFactory
 from tests.proposals.conftest import SOURCE
 
@@ -82,8 +82,13 @@ def test_propose_accept_and_apply_on_a_new_branch(proposer, reviewer, repo, repo
 
 
 def test_whitespace_tolerant_match_and_new_files(proposer, repo_id):
-    loose = propose(proposer, repo_id, code_before="def run(cmd):\n\treturn os.system(cmd)")
-    assert loose.status_code == 201
+    loose = propose(
+        proposer,
+        repo_id,
+        code_before="def run(cmd):\n\treturn os.system(cmd)",
+        code_after="def run(cmd):\n    return 0\n",
+    )
+    assert loose.status_code == 201, loose.json()
     new = propose(proposer, repo_id, file_path="docs/NOTES.md", code_before="", code_after="# Notes\n")
     assert new.status_code == 201 and "+# Notes" in new.json()["diff"]
 
@@ -120,9 +125,11 @@ def test_binary_files_are_refused(proposer, repo, repo_id):
     assert response.status_code == 400 and "binary" in response.json()["error"]["fields"]["file_path"][0]
 
 
-def test_only_reviewers_decide_once_and_rejections_need_a_reason(proposer, reviewer, repo_id):
+def test_only_reviewers_decide_once_and_rejections_need_a_reason(proposer, reviewer, repo_id, auth_client, user):
     pid = propose(proposer, repo_id).json()["id"]
-    assert proposer.post(f"{API}{pid}/accept/", {}, format="json").status_code == 403
+    RepositoryMember.objects.create(repository_id=repo_id, user=user)  # a member reads, never decides
+    refused = auth_client.post(f"{API}{pid}/accept/", {}, format="json")
+    assert refused.status_code == 403 and "reviewers and administrators" in refused.json()["error"]["message"]
     missing = reviewer.post(f"{API}{pid}/reject/", {"reason": " "}, format="json")
     assert missing.status_code == 400 and "reason" in missing.json()["error"]["fields"]
     assert (
@@ -215,12 +222,20 @@ def test_the_admin_review_tool(client, repo, repo_id, proposer):
     assert applied.commit in client.get(f"/admin/proposals/proposal/{first}/change/").content.decode()
     Proposal.objects.filter(pk=second).update(test_result={"passed": False, "exit_code": 1, "output": "1 failed"})
     listing = client.get("/admin/proposals/proposal/").content.decode()
-    assert f'href="/admin/proposals/proposal/{second}/change/#test-output">failed</a>' in listing
+    assert f'href="/admin/proposals/proposal/{second}/change/#test-output">failed (exit 1)</a>' in listing
     assert "1 failed" in client.get(f"/admin/proposals/proposal/{second}/change/").content.decode()
     for model in ("agentrun", "suggestion", "decision", "agentrecord", "repository"):
         assert client.get(f"/admin/proposals/{model}/").status_code == 200
     # Registering in the admin makes the API's checks.
-    form = {"name": "elsewhere", "path": str(repo / ".git"), "default_branch": "main", "test_command": ""}
+    form = {
+        "name": "elsewhere",
+        "path": str(repo / ".git"),
+        "default_branch": "main",
+        "test_command": "",
+        "test_environment": "{}",
+        "members-TOTAL_FORMS": "0",
+        "members-INITIAL_FORMS": "0",
+    }
     refused = client.post("/admin/proposals/repository/add/", form)
     assert refused.status_code == 200 and "not a git repository" in refused.content.decode()
     client.post("/admin/proposals/repository/add/", {**form, "path": f"{repo}/sub/.."})
