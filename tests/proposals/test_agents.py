@@ -109,6 +109,17 @@ def test_guardian_scans_the_repository_and_proposes_the_mechanical_fixes(
     second = AgentRun.objects.get(pk=again["run"])
     assert second.proposals_created == 0 and "proposed before as" in second.log
     assert (repo / "svc/risky.py").read_text() == RISKY
+    # An applied fix whose file (on the branch scanned) still has the finding is proposed again …
+    timeout = next(p for p in proposals if "timeout" in p.code_after)
+    services.decide(proposal=timeout, reviewer=reviewer, accept=True)
+    services.apply(proposal=timeout, reviewer=reviewer)
+    third = AgentRun.objects.get(pk=start(proposer, "guardian", repository, django_capture_on_commit_callbacks)["run"])
+    assert third.proposals_created == 1 and f"although #{timeout.pk} was applied" in third.log
+    # … and the same fix to a file that changed since is a new change (its fingerprint has the result)
+    commit(repo, {"svc/risky.py": RISKY.replace("import subprocess\n", "import subprocess  # changed\n", 1)})
+    assert "import subprocess  # changed" in (repo / "svc/risky.py").read_text()
+    fourth = AgentRun.objects.get(pk=start(proposer, "guardian", repository, django_capture_on_commit_callbacks)["run"])
+    assert fourth.proposals_created == 3
 
 
 def test_a_file_that_is_not_utf8_does_not_stop_a_run(proposer, repository, repo, django_capture_on_commit_callbacks):

@@ -97,3 +97,57 @@ def test_bad_posted_code(proposer, url, body, field):
     response = proposer.post(url, body, format="json")
     assert response.status_code == 400 and field in response.json()["error"]["fields"]
     assert not Suggestion.objects.exists()
+
+
+MULTI = """import requests
+
+
+def fetch_quote(symbol):
+    return requests.get(f"https://quotes.example.com/{symbol}").json()
+
+
+def send(url, payload):
+    response = requests.post(
+        url,
+        json=payload,
+        headers={"X-Trace": "1"},
+    )
+    return response
+
+
+def ping(url):
+    return requests.head(
+        url
+    ).ok
+
+
+def passthrough(url, **options):
+    return requests.get(url, **options)
+"""
+
+
+def test_b113_puts_the_timeout_in_the_call_itself():
+    fixes = {f.line: (f.code_before, f.code_after) for f in guardian.scan(MULTI, "svc/client.py") if f.rule == "B113"}
+    assert fixes[5] == (
+        '    return requests.get(f"https://quotes.example.com/{symbol}").json()\n',
+        '    return requests.get(f"https://quotes.example.com/{symbol}", timeout=10).json()\n',
+    )
+    assert fixes[9] == (
+        '    response = requests.post(\n        url,\n        json=payload,\n        headers={"X-Trace": "1"},\n'
+        "    )\n",
+        '    response = requests.post(\n        url,\n        json=payload,\n        headers={"X-Trace": "1"},\n'
+        "        timeout=10,\n    )\n",
+    )
+    assert fixes[18] == (
+        "    return requests.head(\n        url\n    ).ok\n",
+        "    return requests.head(\n        url,\n        timeout=10\n    ).ok\n",
+    )
+    assert fixes[24] == ("", "")  # **options may carry a timeout already: no mechanical fix
+    fixed = MULTI
+    for before, after in fixes.values():
+        if before:
+            fixed = fixed.replace(before, after)
+    compile(fixed, "svc/client.py", "exec")  # every fix, applied, still parses
+    assert fixed.count("timeout=10") == 3
+    left = [f for f in guardian.scan(fixed, "svc/client.py") if f.rule == "B113"]
+    assert len(left) == 1 and "passthrough" in fixed.split("\n")[left[0].line - 2]  # only the **options call
