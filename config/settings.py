@@ -43,7 +43,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # --- Applications ------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "apps.accounts.admin_config.PlatformAdminConfig",  # django.contrib.admin, with reviewers let in for the review
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -382,6 +382,17 @@ STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
 
 # --- Proposals (apps.proposals) -----------------------------------------------------------------
 PROPOSALS_SANDBOX_TIMEOUT = env.float("PROPOSALS_SANDBOX_TIMEOUT", default=300.0)
+# The sandbox that runs repository code (tests, hooks): bubblewrap as an unprivileged uid, no network,
+# writes only in its worktree and a private /tmp, these limits. Without isolation it refuses to run,
+# unless PROPOSALS_SANDBOX_ALLOW_UNISOLATED=1 (dangerous: see the README).
+PROPOSALS_SANDBOX_UID = env.int("PROPOSALS_SANDBOX_UID", default=65534)
+PROPOSALS_SANDBOX_MEMORY_MB = env.int("PROPOSALS_SANDBOX_MEMORY_MB", default=2048)
+PROPOSALS_SANDBOX_CPU_SECONDS = env.int("PROPOSALS_SANDBOX_CPU_SECONDS", default=300)
+PROPOSALS_SANDBOX_PROCESSES = env.int("PROPOSALS_SANDBOX_PROCESSES", default=64)
+PROPOSALS_SANDBOX_FILE_MB = env.int("PROPOSALS_SANDBOX_FILE_MB", default=100)
+PROPOSALS_SANDBOX_OUTPUT_KB = env.int("PROPOSALS_SANDBOX_OUTPUT_KB", default=200)
+PROPOSALS_SANDBOX_ALLOW_UNISOLATED = env.bool("PROPOSALS_SANDBOX_ALLOW_UNISOLATED", default=False)
+PROPOSALS_SANDBOX_BWRAP = env.str("PROPOSALS_SANDBOX_BWRAP", default="bwrap")
 # Which proposals auto-apply may apply once their tests pass: agent → risk levels.
 PROPOSALS_AUTO_APPLY = {
     "guardian": env.list("PROPOSALS_AUTO_APPLY_GUARDIAN", default=["low"]),

@@ -79,6 +79,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role in (self.Role.REVIEWER, self.Role.ADMIN)
 
     @property
+    def is_administrator(self) -> bool:
+        """The admin role (or a superuser): registers repositories, sees server paths, manages access."""
+        return self.role == self.Role.ADMIN or self.is_superuser
+
+    @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
 

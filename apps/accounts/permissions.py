@@ -2,8 +2,6 @@
 
 from rest_framework.permissions import BasePermission
 
-from .models import User
-
 
 class IsReviewer(BasePermission):
     """Reviewers and admins: may decide AI proposals."""
@@ -21,4 +19,4 @@ class IsAdminRole(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and (user.role == User.Role.ADMIN or user.is_superuser))
+        return bool(user and user.is_authenticated and user.is_administrator)

@@ -466,6 +466,18 @@ def language_for_path(path: str) -> str | None:
     return next((lang.slug for lang in languages.LANGUAGES.values() if suffix in lang.extensions), None)
 
 
+def syntax_problem(*, path: str, code: str) -> str | None:
+    """Why a file of this name with this text does not parse (naming the line where the checker
+    can), judged by the language its extension says; None when it parses or no checker exists here."""
+    language = language_for_path(path)
+    if language is None:
+        return None
+    check = languages.check_syntax(language, code)
+    if check.checked and not check.ok:
+        return check.error or "it does not parse"
+    return None
+
+
 def unsafe_path_reason(path) -> str | None:
     """Why a generated file path may not be written (outside the tree, absolute, …), or None."""
     return paths.problem(path)

@@ -1,5 +1,10 @@
 """The Django admin as the review tool: filters, search, a side-by-side diff, accept/reject (one or
-many, with a reason) and apply. Only reviewers decide; every decision is recorded (``Decision``)."""
+many, with a reason) and apply. Only reviewers decide; every decision is recorded (``Decision``).
+
+Reviewers (the reviewer or admin role) may use these pages without being staff: each admin here
+grants their role what it needs (the site lets them in, ``accounts.admin_site``); every other
+model admin keeps Django's permissions. Repositories and their members are changed by
+administrators only, and a repository's server path is shown to administrators only."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,7 +17,32 @@ from rest_framework.exceptions import APIException
 from apps.core.errors import describe
 
 from . import services
-from .models import AgentRecord, AgentRun, Decision, Proposal, Repository, Suggestion
+from .models import AgentRecord, AgentRun, Decision, Proposal, Repository, RepositoryMember, Suggestion
+
+
+def _reviewer(request) -> bool:
+    return bool(request.user.is_active and getattr(request.user, "is_reviewer", False))
+
+
+def _administrator(request) -> bool:
+    return bool(request.user.is_active and getattr(request.user, "is_administrator", False))
+
+
+class ReviewerAccess:
+    """Reviewers see and use this admin (``can_change``: and change through it); superusers as ever."""
+
+    can_change = False
+
+    def has_module_permission(self, request):
+        return _reviewer(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _reviewer(request) or super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        if self.can_change and _reviewer(request):
+            return True
+        return super().has_change_permission(request, obj)
 
 
 class ReasonForm(forms.Form):
@@ -24,7 +54,7 @@ class RepositoryForm(forms.ModelForm):
 
     class Meta:
         model = Repository
-        fields = ["name", "path", "default_branch", "test_command"]
+        fields = ["name", "path", "default_branch", "test_command", "test_environment", "run_hooks"]
 
     def clean(self):
         data = super().clean()
@@ -37,11 +67,56 @@ class RepositoryForm(forms.ModelForm):
         return data
 
 
+class RepositoryMemberInline(admin.TabularInline):
+    model = RepositoryMember
+    extra = 1
+    autocomplete_fields = ["user"]
+
+    def _may(self, request):
+        return _administrator(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _reviewer(request)
+
+
 @admin.register(Repository)
-class RepositoryAdmin(admin.ModelAdmin):
+class RepositoryAdmin(ReviewerAccess, admin.ModelAdmin):
+    """Reviewers read repositories (without their server path); administrators register and change
+    them, their members, and whether commits run the repository's hooks (in the sandbox)."""
+
     form = RepositoryForm
-    list_display = ("name", "path", "default_branch", "test_command", "created_at")
-    search_fields = ("name", "path")
+    list_display = ("name", "path", "default_branch", "test_command", "run_hooks", "created_at")
+    search_fields = ("name",)
+    inlines = [RepositoryMemberInline]
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return shown if _administrator(request) else [f for f in shown if f != "path"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "path", "default_branch", "test_command", "test_environment", "run_hooks"]
+        return fields if _administrator(request) else [f for f in fields if f != "path"]
+
+    def get_search_fields(self, request):
+        return ("name", "path") if _administrator(request) else ("name",)
+
+    def has_add_permission(self, request):
+        return _administrator(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _administrator(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _administrator(request)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -50,7 +125,8 @@ class RepositoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(ReviewerAccess, admin.ModelAdmin):
+    can_change = True  # the review: read-only fields, decisions through the services
     list_display = (
         "id",
         "ai_type",
@@ -83,6 +159,7 @@ class ProposalAdmin(admin.ModelAdmin):
         "commit",
         "applied_at",
         "apply_error",
+        "hooks",
         "test_output",
         "run",
         "base_commit",
@@ -92,7 +169,7 @@ class ProposalAdmin(admin.ModelAdmin):
     change_form_template = "admin/proposals/proposal/change_form.html"
 
     class Media:
-        css = {"all": ["vendor/diff2html/diff2html.min.css"]}
+        css = {"all": ["vendor/diff2html/diff2html.min.css", "css/proposal-diff.css"]}
         js = ["vendor/diff2html/diff2html-ui.min.js", "js/proposal-diff.js"]
 
     def has_add_permission(self, request):
@@ -101,18 +178,27 @@ class ProposalAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_changelist_instance(self, request):
+        """The page's stale flags worked out together: one head per repository, each file read once."""
+        changelist = super().get_changelist_instance(request)
+        rows = list(changelist.result_list)  # the page's rows, cached on the queryset the list draws
+        stale = services.stale_ids(rows)
+        for row in rows:
+            row.stale_flag = row.pk in stale
+        return changelist
+
     @admin.display(boolean=True, description="stale")
     def stale(self, obj):
-        return services.is_stale(obj)
+        flag = getattr(obj, "stale_flag", None)
+        return services.is_stale(obj) if flag is None else flag
 
     @admin.display(description="tests")
     def tests(self, obj):
-        """Pass/fail, linking to the output on the change page."""
+        """The verdict ("passed" only with tests that touch the change), linking to the output."""
         if not obj.test_result:
             return "—"
         url = reverse("admin:proposals_proposal_change", args=[obj.pk]) + "#test-output"
-        verdict = "passed" if obj.test_result.get("passed") else "failed"
-        return format_html('<a href="{}">{}</a>', url, verdict)
+        return format_html('<a href="{}">{}</a>', url, services.verdict_text(obj.test_result))
 
     @admin.display(description="Test output")
     def test_output(self, obj):
@@ -121,7 +207,7 @@ class ProposalAdmin(admin.ModelAdmin):
         r = obj.test_result
         return format_html(
             '<div id="test-output"><p>{} · <code>{}</code> · exit {} · {} s</p><pre>{}</pre></div>',
-            "passed" if r.get("passed") else ("timed out" if r.get("timed_out") else "failed"),
+            services.verdict_text(r),
             r.get("command", ""),
             r.get("exit_code"),
             r.get("seconds"),
@@ -192,6 +278,8 @@ class ProposalAdmin(admin.ModelAdmin):
 
     def decide_view(self, request, pk: int, decision: str):
         """The change page's buttons: accept, reject (with the reason typed there) or apply."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied("Only reviewers and administrators may decide or apply proposals.")
         proposal = Proposal.objects.get(pk=pk)
         if request.method == "POST":
             queryset = Proposal.objects.filter(pk=pk)
@@ -203,7 +291,7 @@ class ProposalAdmin(admin.ModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ReviewerAccess, admin.ModelAdmin):
     list_display = ("at", "proposal", "decision", "reviewer", "agent", "risk", "reason")
     list_filter = ("decision", "agent", "risk")
     readonly_fields = [f.name for f in Decision._meta.fields]
@@ -219,13 +307,13 @@ class DecisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgentRecord)
-class AgentRecordAdmin(admin.ModelAdmin):
+class AgentRecordAdmin(ReviewerAccess, admin.ModelAdmin):
     list_display = ("agent", "level", "xp", "accepted", "rejected", "learning_score")
     readonly_fields = ("agent", "level", "xp", "accepted", "rejected", "learning_score")
 
 
 @admin.register(AgentRun)
-class AgentRunAdmin(admin.ModelAdmin):
+class AgentRunAdmin(ReviewerAccess, admin.ModelAdmin):
     list_display = (
         "id",
         "agent",
@@ -248,7 +336,7 @@ class AgentRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(admin.ModelAdmin):
+class SuggestionAdmin(ReviewerAccess, admin.ModelAdmin):
     list_display = ("id", "rule", "severity", "confidence", "cwe", "file_path", "line", "repository", "proposal")
     list_filter = ("severity", "rule", "repository")
     search_fields = ("file_path", "message", "rule")

@@ -2,8 +2,11 @@
 agents, learning, analytics, debug) and the agents' own routes ``/api/v1/guardian/``,
 ``/api/v1/imperium/`` and ``/api/v1/conquest/``.
 
-Anyone signed in may read, propose and run agents; deciding and applying need the reviewer role;
-``debug`` is for administrators."""
+Who may do what (the README's table): reviewers and administrators read everything, create
+proposals, run agents and tests, decide, apply and auto-apply; anyone else signed in reads the
+repositories they are a member of (``RepositoryMember``), and their proposals, runs and findings,
+and may analyse or optimise posted code. Registering repositories, seeing a repository's server path
+and ``debug`` are for administrators."""
 
 from django.http import Http404
 from django.urls import reverse
@@ -12,7 +15,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import IsAdminRole, IsReviewer
+from apps.accounts.permissions import IsAdminRole
+from apps.accounts.permissions import IsReviewer as _IsReviewer
 from apps.core import services as core_services
 from apps.core.api import JobOutputSerializer
 
@@ -20,10 +24,37 @@ from . import selectors, services
 from .models import Agent, Proposal, Repository
 
 
+def _needs_reviewer(action: str) -> type[_IsReviewer]:
+    """A permission for reviewers and administrators whose 403 names the role and the action."""
+    return type(
+        "IsReviewer",
+        (_IsReviewer,),
+        {"message": f"Only reviewers and administrators may {action}; ask an administrator for the reviewer role."},
+    )
+
+
+MayPropose = _needs_reviewer("create proposals")
+MayRunAgents = _needs_reviewer("run agents")
+MayRunTests = _needs_reviewer("run tests")
+MayDecide = _needs_reviewer("decide or apply proposals")
+MayAutoApply = _needs_reviewer("auto-apply proposals")
+MayReadAnalytics = _needs_reviewer("read the agents' standing, learning and analytics")
+
+
 class RepositorySerializer(serializers.ModelSerializer):
+    """A repository; its ``path`` on the server is shown to administrators only."""
+
     class Meta:
         model = Repository
-        fields = ["id", "name", "path", "default_branch", "test_command", "created_at"]
+        fields = ["id", "name", "path", "default_branch", "test_command", "run_hooks", "created_at"]
+        read_only_fields = ["run_hooks"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if not (request and getattr(request.user, "is_administrator", False)):
+            data.pop("path", None)
+        return data
 
 
 class RepositoriesApi(APIView):
@@ -34,14 +65,15 @@ class RepositoriesApi(APIView):
 
     @extend_schema(responses=RepositorySerializer(many=True))
     def get(self, request):
-        return Response(RepositorySerializer(selectors.repositories(), many=True).data)
+        rows = selectors.repositories(user=request.user)
+        return Response(RepositorySerializer(rows, many=True, context={"request": request}).data)
 
     @extend_schema(request=RepositorySerializer, responses={201: RepositorySerializer})
     def post(self, request):
         data = RepositorySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         repository = services.register_repository(actor=request.user, **data.validated_data)
-        return Response(RepositorySerializer(repository).data, status=201)
+        return Response(RepositorySerializer(repository, context={"request": request}).data, status=201)
 
 
 class ProposalSerializer(serializers.ModelSerializer):
@@ -112,7 +144,7 @@ class ProposalsApi(APIView):
         filters.is_valid(raise_exception=True)
         given = dict(filters.validated_data)
         limit, skip = given.pop("limit"), given.pop("skip")
-        rows = selectors.proposals(**given)
+        rows = selectors.proposals(user=request.user, **given)
         page = list(rows[skip : skip + limit])
         return Response(
             {
@@ -120,6 +152,9 @@ class ProposalsApi(APIView):
                 "results": ProposalSerializer(page, many=True, context={"stale": services.stale_ids(page)}).data,
             }
         )
+
+    def get_permissions(self):
+        return [MayPropose()] if self.request.method == "POST" else super().get_permissions()
 
     @extend_schema(request=ProposalInput, responses={201: ProposalSerializer})
     def post(self, request):
@@ -132,7 +167,7 @@ class ProposalsApi(APIView):
 class ProposalApi(APIView):
     @extend_schema(responses=ProposalSerializer, operation_id="proposal_detail")
     def get(self, request, proposal_id: int):
-        return Response(ProposalSerializer(selectors.proposal(proposal_id=proposal_id)).data)
+        return Response(ProposalSerializer(selectors.proposal(user=request.user, proposal_id=proposal_id)).data)
 
 
 class ReasonInput(serializers.Serializer):
@@ -140,7 +175,7 @@ class ReasonInput(serializers.Serializer):
 
 
 class DecideApi(APIView):
-    permission_classes = [IsReviewer]
+    permission_classes = [MayDecide]
     accept = True
 
     @extend_schema(request=ReasonInput, responses={200: ProposalSerializer})
@@ -148,7 +183,7 @@ class DecideApi(APIView):
         data = ReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
         proposal = services.decide(
-            proposal=selectors.proposal(proposal_id=proposal_id),
+            proposal=selectors.proposal(user=request.user, proposal_id=proposal_id),
             reviewer=request.user,
             accept=self.accept,
             reason=data.validated_data["reason"],
@@ -165,11 +200,13 @@ class RejectApi(DecideApi):
 
 
 class ApplyApi(APIView):
-    permission_classes = [IsReviewer]
+    permission_classes = [MayDecide]
 
     @extend_schema(request=None, responses={200: ProposalSerializer})
     def post(self, request, proposal_id: int):
-        proposal = services.apply(proposal=selectors.proposal(proposal_id=proposal_id), reviewer=request.user)
+        proposal = services.apply(
+            proposal=selectors.proposal(user=request.user, proposal_id=proposal_id), reviewer=request.user
+        )
         return Response(ProposalSerializer(proposal).data)
 
 
@@ -189,12 +226,16 @@ class AgentsApi(APIView):
     """Every agent's status: standing (XP, level, success rate, learning score), pending proposals,
     whether it is running or scheduled, its auto-apply policy and its latest run."""
 
+    permission_classes = [MayReadAnalytics]
+
     @extend_schema(responses={200: None})
     def get(self, request):
         return Response(selectors.agents())
 
 
 class AgentApi(APIView):
+    permission_classes = [MayReadAnalytics]
+
     @extend_schema(responses={200: None}, operation_id="agent_status")
     def get(self, request, agent: str):
         return Response(selectors.agent_status(_agent(agent)))
@@ -202,6 +243,8 @@ class AgentApi(APIView):
 
 class AgentMetricsApi(APIView):
     """One agent measured: proposals by status and risk, time to decision, runs, learning curve."""
+
+    permission_classes = [MayReadAnalytics]
 
     @extend_schema(responses={200: None})
     def get(self, request, agent: str):
@@ -235,6 +278,8 @@ class AgentRunApi(APIView):
     ``paths`` (Guardian, Imperium), ``deep``/``deep_files``/``goal`` (Imperium with Claude),
     ``proposals`` (Sandbox), ``blueprint``/``params`` or ``files`` (Conquest)."""
 
+    permission_classes = [MayRunAgents]
+
     @extend_schema(request=RunInput, responses={202: None})
     def post(self, request, agent: str):
         return _start(request, _agent(agent))
@@ -256,7 +301,7 @@ class RunsApi(APIView):
         limit = request.query_params.get("limit", "50")
         if not limit.isdigit() or not 1 <= int(limit) <= 200:
             raise serializers.ValidationError({"limit": "A whole number from 1 to 200."})
-        rows = selectors.runs(agent=agent, repository=repository)[: int(limit)]
+        rows = selectors.runs(user=request.user, agent=agent, repository=repository)[: int(limit)]
         return Response([selectors.run_summary(r) for r in rows])
 
 
@@ -265,7 +310,7 @@ class RunApi(APIView):
 
     @extend_schema(responses={200: None}, operation_id="agent_run_detail")
     def get(self, request, run_id: int):
-        run = selectors.run(run_id=run_id)
+        run = selectors.run(user=request.user, run_id=run_id)
         return Response(
             {
                 **selectors.run_summary(run),
@@ -278,13 +323,17 @@ class RunApi(APIView):
 
 
 class TestApi(APIView):
-    """Run the repository's tests with this proposal applied (a job; the result lands on the proposal)."""
+    """Run the repository's tests with this proposal applied, in the sandbox (a job; the result
+    lands on the proposal). Reviewers and administrators only."""
+
+    permission_classes = [MayRunTests]
 
     @extend_schema(request=None, responses={202: None})
     def post(self, request, proposal_id: int):
-        proposal = selectors.proposal(proposal_id=proposal_id)
+        proposal = selectors.proposal(user=request.user, proposal_id=proposal_id)
         if not proposal.repository.test_command.strip():
             raise serializers.ValidationError({"repository": f"{proposal.repository.name} has no test command."})
+        services.check_sandbox()
         return _accepted(
             core_services.enqueue_job(owner=request.user, kind="proposals.sandbox", params={"proposal": proposal.pk})
         )
@@ -293,7 +342,7 @@ class TestApi(APIView):
 class AutoApplyApi(APIView):
     """Apply every pending proposal the policy allows whose tests pass (a job; reviewers only)."""
 
-    permission_classes = [IsReviewer]
+    permission_classes = [MayAutoApply]
 
     @extend_schema(request=None, responses={202: None})
     def post(self, request):
@@ -337,6 +386,8 @@ class ApproveInput(serializers.Serializer):
 
 
 class ApproveSuggestionApi(APIView):
+    permission_classes = [MayPropose]
+
     @extend_schema(request=ApproveInput, responses={201: ProposalSerializer})
     def post(self, request, suggestion_id: int):
         data = ApproveInput(data=request.data)
@@ -351,12 +402,16 @@ class ApproveSuggestionApi(APIView):
 class LearningStatsApi(APIView):
     """Acceptance by agent, file type and risk; the most common rejection reasons."""
 
+    permission_classes = [MayReadAnalytics]
+
     @extend_schema(responses={200: None})
     def get(self, request):
         return Response(selectors.learning_stats())
 
 
 class AnalyticsOverviewApi(APIView):
+    permission_classes = [MayReadAnalytics]
+
     @extend_schema(responses={200: None})
     def get(self, request):
         return Response(selectors.overview())
@@ -364,6 +419,8 @@ class AnalyticsOverviewApi(APIView):
 
 class LearningInsightsApi(APIView):
     """What the decisions say, in words with the figures behind them: trends, weak spots, policy hints."""
+
+    permission_classes = [MayReadAnalytics]
 
     @extend_schema(parameters=[OpenApiParameter("minimum", int)], responses={200: None})
     def get(self, request):
@@ -376,6 +433,8 @@ class LearningInsightsApi(APIView):
 class AnalyticsProposalsApi(APIView):
     """Proposals over the last ``days`` (default 30): per day, by repository, decision time, apply failures."""
 
+    permission_classes = [MayReadAnalytics]
+
     @extend_schema(parameters=[OpenApiParameter("days", int)], responses={200: None})
     def get(self, request):
         days = request.query_params.get("days", "30")
@@ -385,6 +444,8 @@ class AnalyticsProposalsApi(APIView):
 
 
 class AnalyticsAgentsApi(APIView):
+    permission_classes = [MayReadAnalytics]
+
     @extend_schema(responses={200: None})
     def get(self, request):
         return Response(selectors.agent_analytics())
@@ -402,6 +463,8 @@ class DebugApi(APIView):
 
 class GuardianScanApi(APIView):
     """Scan a repository's Python files (a Guardian run)."""
+
+    permission_classes = [MayRunAgents]
 
     @extend_schema(request=RunInput, responses={202: None})
     def post(self, request):
@@ -426,6 +489,8 @@ class ImperiumOptimiseApi(APIView):
 class ImperiumRunApi(APIView):
     """Run Imperium over a repository (ruff's fixes; with ``deep``, Claude on ``deep_files``)."""
 
+    permission_classes = [MayRunAgents]
+
     @extend_schema(request=RunInput, responses={202: None})
     def post(self, request):
         return _start(request, Agent.IMPERIUM)
@@ -448,6 +513,8 @@ class ScaffoldInput(serializers.Serializer):
 class ScaffoldApi(APIView):
     """A new app or feature from codegen templates, as one multi-file Conquest proposal (rendered
     offline, at once): a ``blueprint`` with ``params``, or ``files`` as ``[{path, template, params}]``."""
+
+    permission_classes = [MayPropose]
 
     @extend_schema(request=ScaffoldInput, responses={201: ProposalSerializer})
     def post(self, request):

@@ -3,6 +3,7 @@
 from django import forms
 
 from .models import Agent, Proposal, Repository
+from .selectors import readable_repositories
 
 
 class FilterForm(forms.Form):
@@ -11,6 +12,10 @@ class FilterForm(forms.Form):
     risk = forms.ChoiceField(choices=[("", "Any risk"), *Proposal.Risk.choices], required=False)
     repository = forms.ModelChoiceField(queryset=Repository.objects.all(), required=False, empty_label="Any repository")
     q = forms.CharField(required=False, max_length=200, label="Search")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["repository"].queryset = readable_repositories(user=user)
 
 
 class ReasonForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 
-from apps.core.errors import Conflict, describe
+from apps.core.errors import Conflict, ServiceUnavailable, describe
 from apps.core.jobs import JobError, register_job
 
 from . import selectors, services
@@ -11,12 +11,12 @@ from .models import AgentRun
 
 @register_job("proposals.sandbox", queue="default")
 def sandbox(job, report):
-    """Run the repository's tests with the proposal applied, in a temporary worktree."""
-    proposal = selectors.proposal(proposal_id=job.params["proposal"])
+    """Run the repository's tests with the proposal applied, in the sandbox."""
+    proposal = selectors.proposal_by_id(job.params["proposal"])
     report(10, f"running {proposal.repository.test_command}")
     try:
         result = services.run_sandbox(proposal=proposal)
-    except (Conflict, ValidationError) as exc:
+    except (Conflict, ValidationError, ServiceUnavailable) as exc:
         raise JobError(describe(exc)) from exc
     return {"proposal": proposal.pk, **result}
 
@@ -30,7 +30,7 @@ def auto_apply(job, report):
 @register_job("proposals.agent", queue="analysis")
 def agent(job, report):
     """One agent run (Guardian, Imperium, Sandbox or Conquest); its log is on the run."""
-    run = selectors.run(run_id=job.params["run"])
+    run = selectors.run_by_id(job.params["run"])
     try:
         return services.execute(run, report)
     except services.AGENT_FAILURES as exc:

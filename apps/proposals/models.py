@@ -19,6 +19,17 @@ class Repository(models.Model):
     path = models.CharField(max_length=500)
     default_branch = models.CharField(max_length=100, default="main")
     test_command = models.CharField(max_length=500, blank=True, help_text="Run by the sandbox in a worktree.")
+    test_environment = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Environment variables the sandbox gives the test command (NAME: value), on top of PATH, "
+        "HOME and LANG; nothing else of the platform's environment reaches it.",
+    )
+    run_hooks = models.BooleanField(
+        default=False,
+        help_text="Run the repository's pre-commit and commit-msg hooks (in the sandbox) when a proposal is "
+        "committed. Off: commits skip every hook.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -28,6 +39,28 @@ class Repository(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RepositoryMember(models.Model):
+    """A person who may read a repository's proposals, runs and findings (reviewers and
+    administrators read every repository without being members). ``role`` says how they take
+    part: a viewer reads; a maintainer reads and is who repository-aware features work for."""
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "Viewer"
+        MAINTAINER = "maintainer", "Maintainer"
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="repository_memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["repository", "user"]
+        constraints = [models.UniqueConstraint(fields=["repository", "user"], name="repository_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.repository}"
 
 
 class AgentRun(models.Model):
@@ -114,6 +147,9 @@ class Proposal(models.Model):
     applied_at = models.DateTimeField(null=True, blank=True)
     apply_error = models.TextField(blank=True)
     test_result = models.JSONField(null=True, blank=True)
+    hooks = models.CharField(
+        max_length=300, blank=True, help_text="What happened to the repository's git hooks when it was committed."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

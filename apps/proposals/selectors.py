@@ -9,21 +9,54 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .engine import learning
-from .models import Agent, AgentRecord, AgentRun, Decision, Proposal, Repository, Suggestion
+from .models import Agent, AgentRecord, AgentRun, Decision, Proposal, Repository, RepositoryMember, Suggestion
 
 
-def repositories() -> QuerySet[Repository]:
-    return Repository.objects.all()
+def sees_every_repository(user) -> bool:
+    """Reviewers and administrators read every repository; anyone else only those they are a member of."""
+    return bool(user and user.is_authenticated and user.is_active and getattr(user, "is_reviewer", False))
 
 
-def repository(*, repository_id) -> Repository:
-    return get_object_or_404(Repository, pk=repository_id)
+def readable_repositories(*, user) -> QuerySet[Repository]:
+    """The repositories ``user`` may read (their proposals, runs, findings): every one for reviewers
+    and administrators, the ones they are a member of (``RepositoryMember``) for anyone else, none
+    for an anonymous or inactive user."""
+    if sees_every_repository(user):
+        return Repository.objects.all()
+    if not (user and user.is_authenticated and user.is_active):
+        return Repository.objects.none()
+    return Repository.objects.filter(pk__in=RepositoryMember.objects.filter(user=user).values("repository_id"))
+
+
+def membership(*, user, repository: Repository) -> RepositoryMember | None:
+    """The user's membership of the repository, if any."""
+    if not (user and user.is_authenticated):
+        return None
+    return RepositoryMember.objects.filter(user=user, repository=repository).first()
+
+
+def repositories(*, user) -> QuerySet[Repository]:
+    return readable_repositories(user=user)
+
+
+def repository(*, user, repository_id) -> Repository:
+    """One repository the user may read (another is a 404, as if it did not exist)."""
+    return get_object_or_404(readable_repositories(user=user), pk=repository_id)
 
 
 def proposals(
-    *, ai_type: str | None = None, status: str | None = None, risk: str | None = None, repository=None, q: str = ""
+    *,
+    user,
+    ai_type: str | None = None,
+    status: str | None = None,
+    risk: str | None = None,
+    repository=None,
+    q: str = "",
 ) -> QuerySet[Proposal]:
+    """The proposals of the repositories ``user`` may read, filtered."""
     rows = Proposal.objects.select_related("repository", "reviewer")
+    if not sees_every_repository(user):
+        rows = rows.filter(repository__in=readable_repositories(user=user))
     if ai_type:
         rows = rows.filter(ai_type=ai_type)
     if status:
@@ -37,8 +70,19 @@ def proposals(
     return rows
 
 
-def proposal(*, proposal_id) -> Proposal:
-    return get_object_or_404(Proposal.objects.select_related("repository", "reviewer"), pk=proposal_id)
+def proposal(*, user, proposal_id) -> Proposal:
+    """One proposal of a repository the user may read (else a 404)."""
+    return get_object_or_404(proposals(user=user), pk=proposal_id)
+
+
+def proposal_by_id(proposal_id) -> Proposal:
+    """A proposal for work already authorised (a queued job), whoever reads it."""
+    return Proposal.objects.select_related("repository").get(pk=proposal_id)
+
+
+def run_by_id(run_id) -> AgentRun:
+    """An agent run for work already authorised (a queued job)."""
+    return AgentRun.objects.select_related("repository", "job").get(pk=run_id)
 
 
 def agents() -> list[dict]:
@@ -46,8 +90,8 @@ def agents() -> list[dict]:
 
 
 def suggestion_of(*, user, suggestion_id) -> Suggestion:
-    """A suggestion the user may act on: their own analyses', and every repository scan's."""
-    rows = Suggestion.objects.filter(Q(created_by=user) | Q(repository__isnull=False))
+    """A suggestion the user may act on: their own analyses', and the scans' of repositories they may read."""
+    rows = Suggestion.objects.filter(Q(created_by=user) | Q(repository__in=readable_repositories(user=user)))
     return get_object_or_404(rows, pk=suggestion_id)
 
 
@@ -55,12 +99,16 @@ def suggestions(*, run: AgentRun) -> QuerySet[Suggestion]:
     return run.suggestions.all()
 
 
-def run(*, run_id) -> AgentRun:
-    return get_object_or_404(AgentRun.objects.select_related("repository", "job"), pk=run_id)
+def run(*, user, run_id) -> AgentRun:
+    """One agent run over a repository the user may read (else a 404)."""
+    return get_object_or_404(runs(user=user).select_related("job"), pk=run_id)
 
 
-def runs(*, agent: str | None = None, repository=None) -> QuerySet[AgentRun]:
+def runs(*, user, agent: str | None = None, repository=None) -> QuerySet[AgentRun]:
+    """The agent runs over the repositories ``user`` may read."""
     rows = AgentRun.objects.select_related("repository")
+    if not sees_every_repository(user):
+        rows = rows.filter(repository__in=readable_repositories(user=user))
     if agent:
         rows = rows.filter(agent=agent)
     if repository:

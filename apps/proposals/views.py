@@ -1,5 +1,11 @@
 """The review pages: proposals with filters and the agents' standing, one proposal with its diff,
-tests and decisions (reviewers decide and apply here as in the admin), and an agent run's log."""
+tests and decisions (reviewers decide and apply here as in the admin), and an agent run's log.
+
+Reviewers and administrators see every repository's proposals and runs, run agents and tests,
+decide and apply; anyone else sees only the repositories they are a member of, read-only (a POST
+they may not make is a 403 naming the role it needs)."""
+
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,11 +22,36 @@ from apps.core.errors import describe
 from . import forms, selectors, services
 
 
+def reviewers_only(action: str):
+    """A 403 page naming the role, for a signed-in user who is not a reviewer or administrator."""
+
+    def decorate(view):
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if not getattr(request.user, "is_reviewer", False):
+                message = f"Only reviewers and administrators may {action}; ask an administrator for the reviewer role."
+                return render(request, "errors/error.html", {"message": message, "status": 403}, status=403)
+            return view(request, *args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+def test_summary(result: dict | None) -> dict | None:
+    """A test result for the page: the verdict ("passed" only with tests that touch the change) in words."""
+    if not result:
+        return None
+    verdict = result.get("verdict") or ("passed" if result.get("passed") else "failed")
+    return {**result, "verdict": verdict, "text": services.verdict_text({**result, "verdict": verdict})}
+
+
 @login_required
 def index(request):
-    filters = forms.FilterForm(request.GET or None)
+    filters = forms.FilterForm(request.GET or None, user=request.user)
     given = filters.cleaned_data if filters.is_valid() else {}
     rows = selectors.proposals(
+        user=request.user,
         ai_type=given.get("ai_type") or None,
         status=given.get("status") or None,
         risk=given.get("risk") or None,
@@ -40,9 +71,9 @@ def index(request):
             "filters": filters,
             "page": page,
             "query": query.urlencode(),
-            "agents": selectors.agents(),
-            "run_form": forms.RunForm(),
-            "runs": selectors.runs()[:8],
+            "agents": selectors.agents() if request.user.is_reviewer else [],
+            "run_form": forms.RunForm() if request.user.is_reviewer else None,
+            "runs": selectors.runs(user=request.user)[:8],
         },
         status=400 if filters.errors else 200,
     )
@@ -50,12 +81,14 @@ def index(request):
 
 @login_required
 def detail(request, proposal_id: int):
-    proposal = selectors.proposal(proposal_id=proposal_id)
+    proposal = selectors.proposal(user=request.user, proposal_id=proposal_id)
     return render(
         request,
         "proposals/detail.html",
         {
             "proposal": proposal,
+            "tests": test_summary(proposal.test_result),
+            "run_hooks": proposal.repository.run_hooks,
             "stale": services.is_stale(proposal),
             "decisions": proposal.decisions.select_related("reviewer"),
             "reason_form": forms.ReasonForm(),
@@ -66,11 +99,12 @@ def detail(request, proposal_id: int):
 
 @login_required
 @require_POST
+@reviewers_only("decide or apply proposals")
 def decide(request, proposal_id: int, decision: str):
     """Accept, reject (the reason typed on the page) or apply; errors come back as messages."""
     if decision not in ("accept", "reject", "apply"):
         raise Http404("Accept, reject or apply.")
-    proposal = selectors.proposal(proposal_id=proposal_id)
+    proposal = selectors.proposal(user=request.user, proposal_id=proposal_id)
     form = forms.ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
@@ -87,10 +121,16 @@ def decide(request, proposal_id: int, decision: str):
 
 @login_required
 @require_POST
+@reviewers_only("run tests")
 def test(request, proposal_id: int):
-    proposal = selectors.proposal(proposal_id=proposal_id)
+    proposal = selectors.proposal(user=request.user, proposal_id=proposal_id)
     if not proposal.repository.test_command.strip():
         messages.error(request, f"{proposal.repository.name} has no test command to run.")
+        return redirect("proposals:detail", proposal_id=proposal.pk)
+    try:
+        services.check_sandbox()
+    except APIException as exc:
+        messages.error(request, describe(exc))
         return redirect("proposals:detail", proposal_id=proposal.pk)
     job = core_services.enqueue_job(owner=request.user, kind="proposals.sandbox", params={"proposal": proposal.pk})
     messages.info(request, "The tests are running; the result appears on the proposal when they finish.")
@@ -99,6 +139,7 @@ def test(request, proposal_id: int):
 
 @login_required
 @require_POST
+@reviewers_only("run agents")
 def run_agent(request):
     form = forms.RunForm(request.POST)
     if form.is_valid():
@@ -121,7 +162,7 @@ def run_agent(request):
 
 @login_required
 def run(request, run_id: int):
-    found = selectors.run(run_id=run_id)
+    found = selectors.run(user=request.user, run_id=run_id)
     template = "proposals/_run.html" if request.headers.get("HX-Request") else "proposals/run.html"
     return render(
         request,

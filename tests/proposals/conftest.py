@@ -30,3 +30,13 @@ def admin_api(db):
     client = APIClient()
     client.force_authenticate(UserFactory(role="admin"))
     return client
+
+
+@pytest.fixture
+def proposer(db):
+    """An API client of a reviewer: creates proposals, runs agents and tests (what plain users may not)."""
+    from tests.factories import UserFactory
+
+    client = APIClient()
+    client.force_authenticate(UserFactory(role="reviewer", email="pat@example.com"))
+    return client

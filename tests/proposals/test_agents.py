@@ -78,12 +78,12 @@ def start(client, agent, repository, hooks, **params):
 
 
 def test_guardian_scans_the_repository_and_proposes_the_mechanical_fixes(
-    auth_client, repository, repo, django_capture_on_commit_callbacks
+    proposer, repository, repo, django_capture_on_commit_callbacks
 ):
-    body = start(auth_client, "guardian", repository, django_capture_on_commit_callbacks)
+    body = start(proposer, "guardian", repository, django_capture_on_commit_callbacks)
     job = Job.objects.get(pk=body["job"]["id"])
     assert job.status == "succeeded" and job.progress == 100
-    run = auth_client.get(body["run_url"]).json()
+    run = proposer.get(body["run_url"]).json()
     found = {(s["file_path"], s["rule"], s["line"]) for s in run["suggestions"]}
     assert {
         ("svc/risky.py", "B506", 9),  # yaml.load
@@ -105,19 +105,30 @@ def test_guardian_scans_the_repository_and_proposes_the_mechanical_fixes(
     # A second scan proposes nothing new, and a rejected fix stays rejected.
     reviewer = UserFactory(role="reviewer")
     services.decide(proposal=proposals[0], reviewer=reviewer, accept=False, reason="We vendor our own loader")
-    again = start(auth_client, "guardian", repository, django_capture_on_commit_callbacks)
+    again = start(proposer, "guardian", repository, django_capture_on_commit_callbacks)
     second = AgentRun.objects.get(pk=again["run"])
     assert second.proposals_created == 0 and "proposed before as" in second.log
     assert (repo / "svc/risky.py").read_text() == RISKY
+    # An applied fix whose file (on the branch scanned) still has the finding is proposed again …
+    timeout = next(p for p in proposals if "timeout" in p.code_after)
+    services.decide(proposal=timeout, reviewer=reviewer, accept=True)
+    services.apply(proposal=timeout, reviewer=reviewer)
+    third = AgentRun.objects.get(pk=start(proposer, "guardian", repository, django_capture_on_commit_callbacks)["run"])
+    assert third.proposals_created == 1 and f"although #{timeout.pk} was applied" in third.log
+    # … and the same fix to a file that changed since is a new change (its fingerprint has the result)
+    commit(repo, {"svc/risky.py": RISKY.replace("import subprocess\n", "import subprocess  # changed\n", 1)})
+    assert "import subprocess  # changed" in (repo / "svc/risky.py").read_text()
+    fourth = AgentRun.objects.get(pk=start(proposer, "guardian", repository, django_capture_on_commit_callbacks)["run"])
+    assert fourth.proposals_created == 3
 
 
-def test_a_file_that_is_not_utf8_does_not_stop_a_run(auth_client, repository, repo, django_capture_on_commit_callbacks):
+def test_a_file_that_is_not_utf8_does_not_stop_a_run(proposer, repository, repo, django_capture_on_commit_callbacks):
     legacy = "# -*- coding: latin-1 -*-\n# caf\xe9\nimport yaml\n\n\ndef load(h):\n    return yaml.load(h)\n"
     (repo / "legacy.py").write_bytes(legacy.encode("latin-1"))
     gitops.git(repo, "add", "legacy.py")
     gitops.git(repo, "commit", "--quiet", "-m", "latin-1")
     for agent in ("guardian", "imperium"):
-        run = AgentRun.objects.get(pk=start(auth_client, agent, repository, django_capture_on_commit_callbacks)["run"])
+        run = AgentRun.objects.get(pk=start(proposer, agent, repository, django_capture_on_commit_callbacks)["run"])
         assert run.status == "succeeded" and run.files_scanned == 5, run.error
     # Its fix cannot be proposed (proposals change UTF-8 text), and the run says so.
     guardian_run = AgentRun.objects.get(agent="guardian")
@@ -125,26 +136,26 @@ def test_a_file_that_is_not_utf8_does_not_stop_a_run(auth_client, repository, re
     assert not Proposal.objects.filter(file_path="legacy.py").exists()
 
 
-def test_guardian_scan_route_and_bad_input(auth_client, repository, django_capture_on_commit_callbacks):
+def test_guardian_scan_route_and_bad_input(proposer, repository, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        body = auth_client.post(
+        body = proposer.post(
             f"{API}guardian/scan/", {"repository": repository.pk, "paths": ["config"]}, format="json"
         ).json()
     run = AgentRun.objects.get(pk=body["run"])
     assert run.files_scanned == 1 and {s.rule for s in run.suggestions.all()} == {"B105", "G101", "G102"}
-    bad = auth_client.post(f"{API}guardian/scan/", {"repository": repository.pk, "paths": ["../etc"]}, format="json")
+    bad = proposer.post(f"{API}guardian/scan/", {"repository": repository.pk, "paths": ["../etc"]}, format="json")
     assert bad.status_code == 400 and "paths" in bad.json()["error"]["fields"]
-    missing = auth_client.post(f"{API}guardian/scan/", {"repository": 9999}, format="json")
+    missing = proposer.post(f"{API}guardian/scan/", {"repository": 9999}, format="json")
     assert missing.status_code == 400 and "repository" in missing.json()["error"]["fields"]
-    assert auth_client.post(f"{API}proposals/agents/nobody/run/", {}, format="json").status_code == 404
+    assert proposer.post(f"{API}proposals/agents/nobody/run/", {}, format="json").status_code == 404
     assert AgentRun.objects.count() == 1
 
 
 def test_imperium_proposes_ruffs_fixes_that_apply_cleanly(
-    auth_client, repository, repo, django_capture_on_commit_callbacks, settings
+    proposer, repository, repo, django_capture_on_commit_callbacks, settings
 ):
     settings.PROPOSALS_IMPERIUM_RULES = ["F401", "C4"]
-    body = start(auth_client, "imperium", repository, django_capture_on_commit_callbacks, paths=["lib"])
+    body = start(proposer, "imperium", repository, django_capture_on_commit_callbacks, paths=["lib"])
     run = AgentRun.objects.get(pk=body["run"])
     assert run.status == "succeeded" and run.files_scanned == 1
     made = Proposal.objects.filter(run=run).order_by("pk")
@@ -167,28 +178,31 @@ def test_imperium_proposes_ruffs_fixes_that_apply_cleanly(
     assert gitops.read(repo, "main", "lib/slow.py").decode() == SLOW
 
 
-def test_imperium_optimise_posted_code(auth_client, settings):
+def test_imperium_optimise_posted_code(proposer, settings):
     settings.PROPOSALS_IMPERIUM_RULES = ["F401", "C4"]
     settings.PROPOSALS_IMPERIUM_UNSAFE_FIXES = False
-    body = auth_client.post(f"{API}imperium/optimize/", {"file_path": "slow.py", "code": SLOW}, format="json").json()
+    body = proposer.post(f"{API}imperium/optimize/", {"file_path": "slow.py", "code": SLOW}, format="json").json()
     assert body["changed"] and "import os" not in body["code"] and "list([x for x" in body["code"]  # unsafe left
     assert [f["rule"] for c in body["changes"] for f in c["fixes"]] == ["F401", "F401"]
     assert body["diff"].startswith("--- a/slow.py")
-    bad = auth_client.post(f"{API}imperium/optimize/", {"file_path": "x.js", "code": "1"}, format="json")
+    bad = proposer.post(f"{API}imperium/optimize/", {"file_path": "x.js", "code": "1"}, format="json")
     assert bad.status_code == 400 and "file_path" in bad.json()["error"]["fields"]
 
 
 def test_imperium_deep_asks_claude_through_codegen(
-    auth_client, user, repository, claude, django_capture_on_commit_callbacks, settings
+    proposer, user, repository, claude, django_capture_on_commit_callbacks, settings
 ):
     settings.PROPOSALS_IMPERIUM_RULES = ["F401"]
+    user.role = "reviewer"  # a deep run counts against the quota of whoever starts it
+    user.save()
+    proposer.force_authenticate(user)
     faster = SLOW.replace(
         "    found = list([x for x in items if x % 2 == 0])\n    return found\n",
         "    return [x for x in items if x % 2 == 0]\n",
     )
     claude.queue(200, message(f"```python\n{faster}```\n\nReturned the comprehension directly."))
     body = start(
-        auth_client,
+        proposer,
         "imperium",
         repository,
         django_capture_on_commit_callbacks,
@@ -201,14 +215,14 @@ def test_imperium_deep_asks_claude_through_codegen(
     assert deep.risk == "medium" and "return [x for x in items if x % 2 == 0]" in deep.code_after
     assert "found = list(" in deep.code_before and "Returned the comprehension" in deep.description
     assert "optimise lib/slow.py" in run.log and user.generations.filter(kind="improve").count() == 1
-    no_files = auth_client.post(f"{API}imperium/run/", {"repository": repository.pk, "deep": True}, format="json")
+    no_files = proposer.post(f"{API}imperium/run/", {"repository": repository.pk, "deep": True}, format="json")
     assert no_files.status_code == 400 and "deep_files" in no_files.json()["error"]["fields"]
 
 
-def test_conquest_scaffolds_an_app_as_one_multi_file_proposal(auth_client, repository, repo, tmp_path):
-    blueprints = {b["name"] for b in auth_client.get(f"{API}conquest/blueprints/").json()}
+def test_conquest_scaffolds_an_app_as_one_multi_file_proposal(proposer, repository, repo, tmp_path):
+    blueprints = {b["name"] for b in proposer.get(f"{API}conquest/blueprints/").json()}
     assert {"django-app", "rest-resource", "cli-tool"} <= blueprints
-    response = auth_client.post(
+    response = proposer.post(
         f"{API}conquest/scaffold/",
         {
             "repository": repository.pk,
@@ -250,7 +264,7 @@ def test_conquest_scaffolds_an_app_as_one_multi_file_proposal(auth_client, repos
     assert gitops.files(repo, "main", suffix=".py") == ["app.py", "config/settings.py", "lib/slow.py", "svc/risky.py"]
     # The same scaffold again: its files exist on the branch that was applied, not on main, so it is
     # still a valid proposal; on a file main has, it is a conflict.
-    clash = auth_client.post(
+    clash = proposer.post(
         f"{API}conquest/scaffold/",
         {
             "repository": repository.pk,
@@ -281,15 +295,15 @@ def test_conquest_scaffolds_an_app_as_one_multi_file_proposal(auth_client, repos
         ({}, "files"),
     ],
 )
-def test_conquest_bad_input_names_the_field(auth_client, repository, payload, field):
-    response = auth_client.post(f"{API}conquest/scaffold/", {"repository": repository.pk, **payload}, format="json")
+def test_conquest_bad_input_names_the_field(proposer, repository, payload, field):
+    response = proposer.post(f"{API}conquest/scaffold/", {"repository": repository.pk, **payload}, format="json")
     assert response.status_code == 400 and field in response.json()["error"]["fields"], response.json()
     assert not Proposal.objects.exists()
 
 
-def test_conquest_and_sandbox_as_agent_runs(auth_client, repository, django_capture_on_commit_callbacks):
+def test_conquest_and_sandbox_as_agent_runs(proposer, repository, django_capture_on_commit_callbacks):
     body = start(
-        auth_client,
+        proposer,
         "conquest",
         repository,
         django_capture_on_commit_callbacks,
@@ -299,28 +313,30 @@ def test_conquest_and_sandbox_as_agent_runs(auth_client, repository, django_capt
     run = AgentRun.objects.get(pk=body["run"])
     scaffold = Proposal.objects.get(run=run)
     assert scaffold.file_path == "tools/report.py" and "def publish(" in scaffold.code_after
-    body = start(auth_client, "sandbox", repository, django_capture_on_commit_callbacks)
+    body = start(proposer, "sandbox", repository, django_capture_on_commit_callbacks)
     tested = AgentRun.objects.get(pk=body["run"])
     scaffold.refresh_from_db()
     assert tested.files_scanned == 1 and scaffold.test_result["passed"] is True
-    assert f"#{scaffold.pk}: passed" in tested.log
-    status = auth_client.get(f"{API}proposals/agents/sandbox/").json()
+    assert f"#{scaffold.pk}: no test covers this change" in tested.log  # the command runs no test of it
+    assert scaffold.test_result["verdict"] == "not_covered"
+    status = proposer.get(f"{API}proposals/agents/sandbox/").json()
     assert status["last_run"]["id"] == tested.pk and status["running"] is False
-    listed = auth_client.get(f"{API}proposals/agents/runs/", {"agent": "conquest"}).json()
+    listed = proposer.get(f"{API}proposals/agents/runs/", {"agent": "conquest"}).json()
     assert [r["id"] for r in listed] == [run.pk] and listed[0]["proposals_created"] == 1
-    metrics = auth_client.get(f"{API}proposals/agents/conquest/metrics/").json()
+    metrics = proposer.get(f"{API}proposals/agents/conquest/metrics/").json()
     assert metrics["runs"]["total"] == 1 and metrics["runs"]["by_status"] == {"succeeded": 1}
     assert metrics["runs"]["proposals_created"] == 1 and metrics["runs"]["findings"] == 0
     assert metrics["runs"]["mean_seconds"] >= 0 and metrics["learning_curve"] == []
-    side_by_side = {a["agent"]: a for a in auth_client.get(f"{API}proposals/analytics/agents/").json()}
-    assert side_by_side["sandbox"]["runs"]["findings"] == 0 and "learning_curve" not in side_by_side["sandbox"]
-    assert auth_client.get(f"{API}proposals/agents/runs/", {"limit": "0"}).status_code == 400
-    assert auth_client.get(f"{API}proposals/agents/runs/", {"agent": "x"}).status_code == 404
+    side_by_side = {a["agent"]: a for a in proposer.get(f"{API}proposals/analytics/agents/").json()}
+    # the one tested proposal is not covered by a test: a finding of the Sandbox run
+    assert side_by_side["sandbox"]["runs"]["findings"] == 1 and "learning_curve" not in side_by_side["sandbox"]
+    assert proposer.get(f"{API}proposals/agents/runs/", {"limit": "0"}).status_code == 400
+    assert proposer.get(f"{API}proposals/agents/runs/", {"agent": "x"}).status_code == 404
 
 
-def test_a_failed_run_keeps_its_reason(auth_client, repository, django_capture_on_commit_callbacks, settings):
+def test_a_failed_run_keeps_its_reason(proposer, repository, django_capture_on_commit_callbacks, settings):
     settings.PROPOSALS_AGENT_MAX_FILES = 1
-    body = start(auth_client, "guardian", repository, django_capture_on_commit_callbacks)
+    body = start(proposer, "guardian", repository, django_capture_on_commit_callbacks)
     job, run = Job.objects.get(pk=body["job"]["id"]), AgentRun.objects.get(pk=body["run"])
     assert job.status == "failed" and "limit is 1" in job.error
     assert run.status == "failed" and "limit is 1" in run.error and run.finished_at

@@ -30,7 +30,7 @@ def test_commit_on_a_new_branch_leaves_the_checked_out_tree_alone(repo):
     (repo / "pkg").mkdir()
     assert not gitops.is_repository(repo / "pkg")  # inside a repository is not one
     base = gitops.head(repo, "main")
-    sha = gitops.commit_files(
+    commit = gitops.commit_files(
         repo,
         base="main",
         branch="proposal-1",
@@ -47,7 +47,8 @@ def test_commit_on_a_new_branch_leaves_the_checked_out_tree_alone(repo):
     assert gitops.git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
     log = gitops.git(repo, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%s", "proposal-1").strip()
     assert log == "Guardian agent <guardian@agents.local>|Rita Reviewer <rita@example.com>|Guardian: replace os.system"
-    assert gitops.head(repo, "proposal-1") == sha
+    assert gitops.head(repo, "proposal-1") == commit.sha
+    assert "without running the repository's git hooks" in commit.hooks
     assert b"subprocess.run" in gitops.read(repo, "proposal-1", "app.py")
     assert gitops.read(repo, "proposal-1", "pkg/new.py") == b"NEW = 1\n"
     assert gitops.files(repo, "proposal-1", suffix=".py") == ["app.py", "pkg/new.py"]

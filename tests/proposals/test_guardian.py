@@ -49,7 +49,7 @@ def test_own_rules_where_bandit_is_silent():
     assert ("G101", 1) not in by_rule(guardian.scan("DEBUG = True\n", "app/views.py"))  # only in settings
 
 
-def test_analyse_then_approve_a_fix_into_a_proposal(auth_client, admin_api, repo):
+def test_analyse_then_approve_a_fix_into_a_proposal(proposer, admin_api, repo):
     (repo / "app").mkdir()
     (repo / "app" / "io.py").write_text(KNOWN)
     gitops.git(repo, "add", "app/io.py")
@@ -57,12 +57,12 @@ def test_analyse_then_approve_a_fix_into_a_proposal(auth_client, admin_api, repo
     repository = admin_api.post(
         "/api/v1/proposals/repositories/", {"name": "r", "path": str(repo)}, format="json"
     ).json()
-    findings = auth_client.post(
+    findings = proposer.post(
         "/api/v1/guardian/analyze/", {"file_path": "app/io.py", "code": KNOWN}, format="json"
     ).json()["findings"]
     yaml_fix = next(f for f in findings if f["rule"] == "B506")
     assert yaml_fix["line"] == 12 and yaml_fix["fix"]["code_after"].strip() == "return yaml.safe_load(handle)"
-    approved = auth_client.post(
+    approved = proposer.post(
         f"/api/v1/guardian/suggestions/{yaml_fix['id']}/approve/", {"repository": repository["id"]}, format="json"
     )
     assert approved.status_code == 201, approved.json()
@@ -72,12 +72,12 @@ def test_analyse_then_approve_a_fix_into_a_proposal(auth_client, admin_api, repo
         and proposal.file_path == "app/io.py"
         and "+        return yaml.safe_load(handle)" in proposal.diff
     )
-    again = auth_client.post(
+    again = proposer.post(
         f"/api/v1/guardian/suggestions/{yaml_fix['id']}/approve/", {"repository": repository["id"]}, format="json"
     )
     assert again.status_code == 409
     no_fix = next(f for f in findings if f["rule"] == "B404")
-    refused = auth_client.post(
+    refused = proposer.post(
         f"/api/v1/guardian/suggestions/{no_fix['id']}/approve/", {"repository": repository["id"]}, format="json"
     )
     assert refused.status_code == 400 and "no mechanical fix" in str(refused.json())
@@ -93,7 +93,61 @@ def test_analyse_then_approve_a_fix_into_a_proposal(auth_client, admin_api, repo
         ({"file_path": "x.py", "code": "x = 1\n" * 100_001}, "code"),
     ],
 )
-def test_bad_posted_code(auth_client, url, body, field):
-    response = auth_client.post(url, body, format="json")
+def test_bad_posted_code(proposer, url, body, field):
+    response = proposer.post(url, body, format="json")
     assert response.status_code == 400 and field in response.json()["error"]["fields"]
     assert not Suggestion.objects.exists()
+
+
+MULTI = """import requests
+
+
+def fetch_quote(symbol):
+    return requests.get(f"https://quotes.example.com/{symbol}").json()
+
+
+def send(url, payload):
+    response = requests.post(
+        url,
+        json=payload,
+        headers={"X-Trace": "1"},
+    )
+    return response
+
+
+def ping(url):
+    return requests.head(
+        url
+    ).ok
+
+
+def passthrough(url, **options):
+    return requests.get(url, **options)
+"""
+
+
+def test_b113_puts_the_timeout_in_the_call_itself():
+    fixes = {f.line: (f.code_before, f.code_after) for f in guardian.scan(MULTI, "svc/client.py") if f.rule == "B113"}
+    assert fixes[5] == (
+        '    return requests.get(f"https://quotes.example.com/{symbol}").json()\n',
+        '    return requests.get(f"https://quotes.example.com/{symbol}", timeout=10).json()\n',
+    )
+    assert fixes[9] == (
+        '    response = requests.post(\n        url,\n        json=payload,\n        headers={"X-Trace": "1"},\n'
+        "    )\n",
+        '    response = requests.post(\n        url,\n        json=payload,\n        headers={"X-Trace": "1"},\n'
+        "        timeout=10,\n    )\n",
+    )
+    assert fixes[18] == (
+        "    return requests.head(\n        url\n    ).ok\n",
+        "    return requests.head(\n        url,\n        timeout=10\n    ).ok\n",
+    )
+    assert fixes[24] == ("", "")  # **options may carry a timeout already: no mechanical fix
+    fixed = MULTI
+    for before, after in fixes.values():
+        if before:
+            fixed = fixed.replace(before, after)
+    compile(fixed, "svc/client.py", "exec")  # every fix, applied, still parses
+    assert fixed.count("timeout=10") == 3
+    left = [f for f in guardian.scan(fixed, "svc/client.py") if f.rule == "B113"]
+    assert len(left) == 1 and "passthrough" in fixed.split("\n")[left[0].line - 2]  # only the **options call

@@ -8,7 +8,7 @@ import pytest
 
 from apps.proposals import services
 from apps.proposals.engine import gitops
-from apps.proposals.models import AgentRun, Decision, Proposal
+from apps.proposals.models import AgentRun, Decision, Proposal, RepositoryMember
 from tests.factories import UserFactory
 from tests.proposals.conftest import SOURCE
 
@@ -33,6 +33,7 @@ def propose(repository, before, after, **over):
 
 
 def test_the_list_filters_and_flags_stale_proposals(client, user, repository, repo):
+    RepositoryMember.objects.create(repository=repository, user=user)  # a member reads it
     fresh = propose(repository, "    return 1\n", "    return 2\n", risk="low", description="Return two")
     stale = propose(repository, "    return os.system(cmd)\n", "    return 0\n", ai_type="imperium", risk="high")
     (repo / "app.py").write_text(SOURCE.replace("os.system(cmd)", "os.popen(cmd)"))
@@ -53,9 +54,12 @@ def test_the_list_filters_and_flags_stale_proposals(client, user, repository, re
 def test_a_reviewer_decides_and_applies_from_the_page(client, user, repository, repo):
     proposal = propose(repository, "    return 1\n", "    return 2\n")
     client.force_login(user)
+    assert client.get(f"/proposals/{proposal.pk}/").status_code == 404  # not a member: not there at all
+    RepositoryMember.objects.create(repository=repository, user=user)
     page = client.get(f"/proposals/{proposal.pk}/").content.decode()
     assert "Waiting for a reviewer" in page and 'data-testid="accept"' not in page
-    client.post(f"/proposals/{proposal.pk}/accept/", {"reason": "sneaky"})
+    refused = client.post(f"/proposals/{proposal.pk}/accept/", {"reason": "sneaky"})
+    assert refused.status_code == 403 and "Only reviewers and administrators may decide" in refused.content.decode()
     assert Proposal.objects.get(pk=proposal.pk).status == "pending"  # not a reviewer: refused
     reviewer = UserFactory(role="reviewer")
     client.force_login(reviewer)
@@ -67,6 +71,7 @@ def test_a_reviewer_decides_and_applies_from_the_page(client, user, repository, 
     assert proposal.status == "applied" and gitops.head(repo, proposal.branch) == proposal.commit
     assert f"Committed {proposal.commit[:10]}" in applied and proposal.commit[:12] in applied
     assert "Right fix" in applied  # the history shows the decision and its reason
+    assert "without running the repository&#x27;s git hooks" in applied  # and says the hooks were skipped
     twice = client.post(f"/proposals/{proposal.pk}/accept/", follow=True).content.decode()
     assert "applied already" in twice
     assert client.post(f"/proposals/{proposal.pk}/merge/").status_code == 404
@@ -75,12 +80,18 @@ def test_a_reviewer_decides_and_applies_from_the_page(client, user, repository, 
 
 def test_running_tests_and_an_agent_from_the_pages(client, user, repository, django_capture_on_commit_callbacks):
     proposal = propose(repository, "    return 1\n", "    return 2\n")
+    RepositoryMember.objects.create(repository=repository, user=user, role="maintainer")
     client.force_login(user)
+    for url, data in ((f"/proposals/{proposal.pk}/test/", {}), ("/proposals/agents/run/", {"agent": "guardian"})):
+        refused = client.post(url, {**data, "repository": repository.pk})
+        assert refused.status_code == 403 and "reviewer role" in refused.content.decode()
+    assert not AgentRun.objects.exists() and Proposal.objects.get(pk=proposal.pk).test_result is None
+    client.force_login(UserFactory(role="reviewer"))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/proposals/{proposal.pk}/test/")
     assert response.status_code == 302 and "/jobs/" in response["Location"]
     page = client.get(f"/proposals/{proposal.pk}/").content.decode()
-    assert 'data-testid="test-verdict"' in page and "passed" in page
+    assert 'data-testid="test-verdict"' in page and "no test covers this change" in page  # `-c pass` runs none
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/proposals/agents/run/", {"agent": "guardian", "repository": repository.pk})
     run = AgentRun.objects.get()

@@ -104,3 +104,13 @@ def hunks(before: str, after: str, *, context: int = 1, merge_within: int = 2) -
             pad += 1
         found.append(Hunk(snippet, "".join(new[j1 - (i1 - lo) : j2 + (hi - i2)]), lo + 1, hi))
     return found
+
+
+def changed_lines(before: str, after: str) -> list[int]:
+    """The 1-based line numbers of ``after`` that the change added or rewrote (what a test should run)."""
+    old, new = before.splitlines(), after.splitlines()
+    found = []
+    for tag, _, _, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag in ("replace", "insert"):
+            found.extend(range(j1 + 1, j2 + 1))
+    return found

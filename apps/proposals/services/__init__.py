@@ -10,12 +10,14 @@ from .agents import (
     run_scheduled,
     scaffold,
     start_run,
+    verdict_text,
 )
 from .proposals import (
     analyse,
     apply,
     approve_suggestion,
     auto_apply,
+    check_sandbox,
     checked_repository_path,
     create_proposal,
     decide,
@@ -32,6 +34,7 @@ __all__ = [
     "approve_suggestion",
     "auto_apply",
     "blueprints",
+    "check_sandbox",
     "checked_repository_path",
     "create_proposal",
     "decide",
@@ -45,4 +48,5 @@ __all__ = [
     "scaffold",
     "stale_ids",
     "start_run",
+    "verdict_text",
 ]

@@ -9,7 +9,9 @@ what it does on its ``AgentRun`` and turns what it finds into proposals for peop
 - Conquest scaffolds a new app or feature from codegen templates as one multi-file proposal.
 
 A change proposed before (whatever became of it, in particular a rejection) is not proposed
-again. Runs start on demand (a job on the queue, with progress) or from the beat schedule.
+again — unless it was applied and the head still has what it fixed: its fingerprint includes the
+file it results in, and an applied one does not count as "proposed before".
+Runs start on demand (a job on the queue, with progress) or from the beat schedule.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from rest_framework.exceptions import APIException
 
 from apps.codegen import services as codegen
 from apps.core import services as core_services
-from apps.core.errors import Conflict, describe
+from apps.core.errors import Conflict, ServiceUnavailable, describe
 
 from ..engine import conquest, gitops, guardian, imperium, snippets
 from ..models import Agent, AgentRun, Proposal, Repository, Suggestion
@@ -40,7 +42,7 @@ Report = Callable[[int, str], None]
 MAX_DEEP_FILES = 5
 MAX_SCAFFOLD_FILES = 20
 # Failures a run reports in words (anything else is logged and shown as an internal error).
-EXPECTED = (ValidationError, Conflict, gitops.GitError, imperium.RuffError, APIException)
+EXPECTED = (ValidationError, Conflict, gitops.GitError, imperium.RuffError, APIException, ServiceUnavailable)
 
 
 # --- starting runs ------------------------------------------------------------------------------
@@ -212,7 +214,7 @@ class _Proposer:
 
     def __init__(self, run: AgentRun, head: proposal_services.Head, changes: list[tuple[str, str, str]]):
         self.run, self.head, self.made, self.lines = run, head, 0, []
-        prints = [proposal_services.fingerprint(*change) for change in changes]
+        prints = [self.fingerprint(*change) for change in changes]
         self.known = {
             fp: (pk, status)
             for i in range(0, len(prints), 1000)
@@ -220,6 +222,14 @@ class _Proposer:
                 repository=run.repository, fingerprint__in=prints[i : i + 1000]
             ).values_list("fingerprint", "pk", "status")
         }
+
+    def fingerprint(self, file_path: str, code_before: str, code_after: str) -> str:
+        """The change's fingerprint with the file it results in at this head (as ``create_proposal`` keeps it)."""
+        try:
+            result = proposal_services.planned_changes(self.head, file_path, code_before, code_after)[file_path][1]
+        except (ValidationError, Conflict):
+            result = ""
+        return proposal_services.fingerprint(file_path, code_before, code_after, result)
 
     def __enter__(self):
         self.atomic = transaction.atomic()
@@ -239,11 +249,13 @@ class _Proposer:
         if self.made >= settings.PROPOSALS_AGENT_MAX_PROPOSALS:
             self.lines.append(f"not proposing for {file_path}: this run made {self.made} already")
             return None
-        fp = proposal_services.fingerprint(file_path, code_before, code_after)
-        if fp in self.known:
+        fp = self.fingerprint(file_path, code_before, code_after)
+        if fp in self.known and self.known[fp][1] != Proposal.Status.APPLIED:
             pk, status = self.known[fp]
             self.lines.append(f"skipped {file_path}: proposed before as #{pk} ({status})")
             return None
+        if fp in self.known:
+            self.lines.append(f"{file_path} still has it although #{self.known[fp][0]} was applied: proposing again")
         try:
             proposal = proposal_services.create_proposal(
                 repository=run.repository,
@@ -376,9 +388,24 @@ def _sandbox(run: AgentRun, progress: Report) -> dict:
         except (ValidationError, Conflict) as exc:
             log(run, f"#{proposal.pk} cannot be tested: {describe(exc)}")
             continue
-        passed += result["passed"]
-        log(run, f"#{proposal.pk}: {'passed' if result['passed'] else 'failed'} in {result['seconds']} s")
+        passed += result["verdict"] == "passed"
+        log(run, f"#{proposal.pk}: {verdict_text(result)} in {result['seconds']} s")
     return {"files_scanned": len(rows), "findings": len(rows) - passed, "proposals_created": 0}
+
+
+def verdict_text(result: dict) -> str:
+    """A test result in words, never "passed" without what ran."""
+    tests = result.get("tests")
+    ran = "an unknown number of tests" if tests is None else f"{tests} test{'s' if tests != 1 else ''}"
+    verdict = result.get("verdict") or ("passed" if result.get("passed") else "failed")
+    if verdict == "not_covered":
+        return f"no test covers this change ({ran} ran and passed)"
+    if verdict == "passed":
+        touched = {True: "touching the change", None: "whether they touch the change is unknown"}[result.get("touched")]
+        return f"passed: {ran}, {touched}"
+    if verdict == "timed_out":
+        return "timed out"
+    return f"failed (exit {result.get('exit_code')})"
 
 
 # --- Conquest -----------------------------------------------------------------------------------

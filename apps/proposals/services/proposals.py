@@ -4,6 +4,11 @@ Deciding is a conditional UPDATE on a pending proposal (deciding twice is a 409)
 decide; a rejection needs a reason. Applying locks the repository row, so two applies to one
 repository run one after the other, and writes through ``engine.gitops`` on a branch named for the
 proposal — never on the checked-out branch.
+
+Every file a proposal writes must parse (Python with ``ast.parse``, other languages with codegen's
+checkers): a file that does not is refused when the proposal is stored (400) and again when it is
+applied (409), naming the file and the line. Repository code (tests, hooks) runs only in the
+sandbox (``engine.sandbox``).
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.codegen import services as codegen
-from apps.core.errors import Conflict, describe
+from apps.core.errors import Conflict, ServiceUnavailable, describe
 
-from ..engine import gitops, learning, snippets
+from ..engine import gitops, learning, sandbox, snippets
 from ..models import AgentRecord, AgentRun, Decision, Proposal, Repository, Suggestion
 
 MAX_FILE_BYTES = 2_000_000
@@ -164,6 +169,15 @@ def planned_changes(
     return changes
 
 
+def syntax_problems(changes: dict[str, str]) -> list[str]:
+    """Each changed file that does not parse, as "path, line N: what" (codegen's checkers, by extension)."""
+    return [
+        f"{path}, {problem}"
+        for path, content in changes.items()
+        if (problem := codegen.syntax_problem(path=path, code=content))
+    ]
+
+
 def _contents(proposal: Proposal, head: Head | None = None) -> dict[str, str]:
     return {
         path: after
@@ -177,10 +191,12 @@ def _contents(proposal: Proposal, head: Head | None = None) -> dict[str, str]:
     }
 
 
-def fingerprint(file_path: str, code_before: str, code_after: str) -> str:
-    """What identifies a change in its repository (for finding it proposed before, by index)."""
+def fingerprint(file_path: str, code_before: str, code_after: str, result: str = "") -> str:
+    """What identifies a change in its repository (for finding it proposed before, by index): the
+    path, both snippets and the file it results in (so the same fix to a file that changed since is
+    a new change)."""
     digest = hashlib.sha256()
-    for part in (file_path, code_before, code_after):
+    for part in (file_path, code_before, code_after, result):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()
@@ -207,6 +223,10 @@ def create_proposal(
     if code_before == code_after:
         raise ValidationError({"code_after": "The change changes nothing."})
     changes = planned_changes(head, file_path, code_before, code_after, more_files or [])
+    if broken := syntax_problems({path: after for path, (_, after) in changes.items()}):
+        raise ValidationError(
+            {"code_after": "The changed file would not parse: " + "; ".join(broken) + ". Nothing was stored."}
+        )
     return Proposal.objects.create(
         repository=repository,
         file_path=file_path,
@@ -223,7 +243,7 @@ def create_proposal(
             for path, (before, after) in changes.items()
         ),
         base_commit=head.sha,
-        fingerprint=fingerprint(file_path, code_before, code_after),
+        fingerprint=fingerprint(file_path, code_before, code_after, changes[file_path][1]),
     )
 
 
@@ -340,20 +360,38 @@ def _apply(*, proposal: Proposal, reviewer) -> Proposal:
         changes = _contents(proposal)
     except (Conflict, ValidationError) as exc:
         raise _CannotApply(exc) from exc
+    if broken := syntax_problems(changes):
+        raise _CannotApply(
+            Conflict(
+                "The change would commit a file that does not parse: " + "; ".join(broken) + ". Nothing was committed.",
+                code="does_not_parse",
+            )
+        )
     branch = branch_name(proposal)
     agent = dict(Proposal._meta.get_field("ai_type").choices)[proposal.ai_type].split(" ")[0]
-    commit = gitops.commit_files(
-        repository.path,
-        base=repository.default_branch,
-        branch=branch,
-        changes=changes,
-        message=f"{agent}: {proposal.description.splitlines()[0][:72]}\n\nProposal #{proposal.pk}, accepted by "
-        f"{reviewer.email}.\n{proposal.reason}".strip(),
-        author=gitops.Person(f"{agent} agent", f"{proposal.ai_type}@agents.ai-platform.local"),
-        committer=gitops.Person(reviewer.display_name or reviewer.email, reviewer.email),
-    )
+    try:
+        commit = gitops.commit_files(
+            repository.path,
+            base=repository.default_branch,
+            branch=branch,
+            changes=changes,
+            message=f"{agent}: {proposal.description.splitlines()[0][:72]}\n\nProposal #{proposal.pk}, accepted by "
+            f"{reviewer.email}.\n{proposal.reason}".strip(),
+            author=gitops.Person(f"{agent} agent", f"{proposal.ai_type}@agents.ai-platform.local"),
+            committer=gitops.Person(reviewer.display_name or reviewer.email, reviewer.email),
+            hooks=gitops.Hooks(enabled=repository.run_hooks, policy=sandbox_policy() if repository.run_hooks else None),
+        )
+    except gitops.HookRejected as exc:
+        raise _CannotApply(Conflict(str(exc), code="hook_rejected")) from exc
+    except sandbox.SandboxUnavailable as exc:
+        raise ServiceUnavailable(str(exc), code="sandbox_unavailable") from exc
     Proposal.objects.filter(pk=proposal.pk).update(
-        status=Proposal.Status.APPLIED, branch=branch, commit=commit, applied_at=timezone.now(), apply_error=""
+        status=Proposal.Status.APPLIED,
+        branch=branch,
+        commit=commit.sha,
+        hooks=commit.hooks[:300],
+        applied_at=timezone.now(),
+        apply_error="",
     )
     proposal.refresh_from_db()
     return proposal
@@ -362,37 +400,84 @@ def _apply(*, proposal: Proposal, reviewer) -> Proposal:
 # --- sandbox and auto-apply ---------------------------------------------------------------------
 
 
+def sandbox_policy() -> sandbox.Policy:
+    """The sandbox as the settings configure it."""
+    return sandbox.Policy(
+        uid=settings.PROPOSALS_SANDBOX_UID,
+        gid=settings.PROPOSALS_SANDBOX_UID,
+        limits=sandbox.Limits(
+            timeout=settings.PROPOSALS_SANDBOX_TIMEOUT,
+            cpu_seconds=settings.PROPOSALS_SANDBOX_CPU_SECONDS,
+            memory_bytes=settings.PROPOSALS_SANDBOX_MEMORY_MB * 1024**2,
+            processes=settings.PROPOSALS_SANDBOX_PROCESSES,
+            file_bytes=settings.PROPOSALS_SANDBOX_FILE_MB * 1024**2,
+            output_bytes=settings.PROPOSALS_SANDBOX_OUTPUT_KB * 1024,
+        ),
+        allow_unisolated=settings.PROPOSALS_SANDBOX_ALLOW_UNISOLATED,
+        bwrap=settings.PROPOSALS_SANDBOX_BWRAP,
+    )
+
+
+def check_sandbox() -> None:
+    """A 503 saying why when the sandbox cannot isolate here (and unisolated runs are not allowed)."""
+    policy = sandbox_policy()
+    if not policy.allow_unisolated and (problem := sandbox.isolation_problem(policy)):
+        raise ServiceUnavailable(
+            f"The sandbox cannot isolate on this machine: {problem}. Nothing was run.", code="sandbox_unavailable"
+        )
+
+
+def _test_environment(repository: Repository) -> dict[str, str]:
+    env = repository.test_environment or {}
+    if not isinstance(env, dict):
+        return {}
+    return {str(k): str(v) for k, v in env.items() if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(k))}
+
+
 def run_sandbox(*, proposal: Proposal) -> dict:
-    """Run the repository's test command with the proposal applied, in a temporary worktree with a
-    time limit; the result (pass/fail, exit code, output) is stored on the proposal."""
+    """Run the repository's test command with the proposal applied, in the sandbox (a temporary
+    worktree, an unprivileged uid, no network, the limits in the settings); the result — pass or
+    fail, how many tests ran and whether they touched the change, the output — is stored on the
+    proposal. A 503 when the sandbox cannot isolate: nothing runs then."""
     repository = proposal.repository
     if not repository.test_command.strip():
         raise ValidationError({"repository": f"{repository.name} has no test command to run."})
-    result = gitops.run_tests_with_change(
-        repository.path,
-        base=repository.default_branch,
-        changes=_contents(proposal),
-        command=repository.test_command,
-        timeout=settings.PROPOSALS_SANDBOX_TIMEOUT,
-    ).as_dict()
+    planned = planned_changes(
+        Head(repository), proposal.file_path, proposal.code_before, proposal.code_after, proposal.more_files
+    )
+    try:
+        result = gitops.run_tests_with_change(
+            repository.path,
+            base=repository.default_branch,
+            changes={path: after for path, (_, after) in planned.items()},
+            changed_lines={path: snippets.changed_lines(before, after) for path, (before, after) in planned.items()},
+            command=repository.test_command,
+            policy=sandbox_policy(),
+            env=_test_environment(repository),
+        ).as_dict()
+    except sandbox.SandboxUnavailable as exc:
+        raise ServiceUnavailable(str(exc), code="sandbox_unavailable") from exc
     Proposal.objects.filter(pk=proposal.pk).update(test_result=result)
     return result
 
 
 def auto_apply(*, reviewer) -> list[dict]:
     """Apply every pending proposal the policy allows (``PROPOSALS_AUTO_APPLY``: agent → risks) whose
-    tests pass in the sandbox; the others are left pending with their test result."""
+    tests pass in the sandbox and touch the change; the others are left pending with their result."""
     outcomes = []
     for proposal in Proposal.objects.filter(status=Proposal.Status.PENDING).select_related("repository"):
         if proposal.risk not in settings.PROPOSALS_AUTO_APPLY.get(proposal.ai_type, ()):
             continue
         try:
             result = run_sandbox(proposal=proposal)
-        except (Conflict, ValidationError) as exc:
+        except (Conflict, ValidationError, ServiceUnavailable) as exc:
             outcomes.append({"proposal": proposal.pk, "applied": False, "why": describe(exc)})
             continue
-        if not result["passed"]:
-            outcomes.append({"proposal": proposal.pk, "applied": False, "why": "tests failed"})
+        if result["verdict"] != "passed":
+            why = {"not_covered": "no test covers this change", "timed_out": "the tests timed out"}
+            outcomes.append(
+                {"proposal": proposal.pk, "applied": False, "why": why.get(result["verdict"], "tests failed")}
+            )
             continue
         decide(
             proposal=proposal, reviewer=reviewer, accept=True, reason="Auto-applied: allowed by policy, tests passed."
