@@ -1,5 +1,6 @@
 """gunicorn settings for the `web` process (plain HTTP through WSGI)."""
 
+import ipaddress
 import multiprocessing
 import os
 
@@ -12,7 +13,14 @@ graceful_timeout = 20
 keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Whose X-Forwarded-Proto gunicorn believes: the same hops the application trusts for the client IP
+# (TRUSTED_PROXIES, CIDRs), unless FORWARDED_ALLOW_IPS says otherwise; with neither, only loopback.
+_trusted = [
+    str(ipaddress.ip_network(value.strip(), strict=False))
+    for value in os.environ.get("TRUSTED_PROXIES", "").split(",")
+    if value.strip()
+]
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or ",".join(_trusted) or "127.0.0.1"
 accesslog = None  # the app logs each request as JSON with its request id
 errorlog = "-"
 
