@@ -81,4 +81,3 @@ class StrictJSONParser(JSONParser):
             return loads_from_client(body)
         except ClientJSONError as exc:
             raise ParseError(str(exc), code=exc.code) from exc
-

@@ -52,12 +52,14 @@ def test_an_asgi_scope_resolves_the_same_way(behind_proxy):
 
 
 def test_a_bad_trusted_proxies_value_stops_start_up():
+    import os
     import subprocess
     import sys
 
+    start = "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup()"
     result = subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup()"],
-        env={**__import__("os").environ, "TRUSTED_PROXIES": "10.0.0.0/8,nonsense"},
+        [sys.executable, "-c", start],
+        env={**os.environ, "TRUSTED_PROXIES": "10.0.0.0/8,nonsense"},
         capture_output=True,
         text=True,
         check=False,
