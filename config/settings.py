@@ -448,6 +448,8 @@ REST_FRAMEWORK = {
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Largest JSON request body read (bytes); more is a 413 before parsing.
+API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=10 * 1024 * 1024)
 # Requests per minute by tier; counted atomically in the cache (Redis in production).
 API_RATE_LIMITS = {
     "anon": env.int("RATE_LIMIT_ANON", default=20),

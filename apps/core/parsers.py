@@ -13,6 +13,7 @@ import math
 import re
 from itertools import accumulate
 
+from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -73,10 +74,16 @@ def loads_from_client(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH):
 
 
 class StrictJSONParser(JSONParser):
-    """DRF's JSON parser on ``loads_from_client``: every refusal is a 400 in the error shape."""
+    """DRF's JSON parser on ``loads_from_client``: every refusal is a 400 in the error shape, and a
+    body over ``API_MAX_JSON_BYTES`` is a 413 read no further."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        body = stream.read() if stream is not None else b""
+        limit = settings.API_MAX_JSON_BYTES
+        body = stream.read(limit + 1) if stream is not None else b""
+        if len(body) > limit:
+            from .errors import PayloadTooLarge  # errors imports DRF's views, which import this module
+
+            raise PayloadTooLarge(f"The JSON body is over {limit:,} bytes.")
         try:
             return loads_from_client(body)
         except ClientJSONError as exc:
