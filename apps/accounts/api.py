@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenRefreshView
 
+from apps.core.api import DetailSerializer
+
 from . import mfa, selectors, services
 from .models import ApiKey, SecurityEvent, User
 from .permissions import IsAdminRole
@@ -139,7 +141,7 @@ class VerifyEmailApi(PublicApi):
 
 
 class ResendVerificationApi(APIView):
-    @extend_schema(request=None, responses={202: None})
+    @extend_schema(request=None, responses={202: DetailSerializer})
     def post(self, request):
         if not request.user.email_verified:
             services.send_verification_email(user=request.user)
@@ -152,7 +154,7 @@ class ForgotPasswordApi(PublicApi):
     class ForgotPasswordInputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
 
-    @extend_schema(request=ForgotPasswordInputSerializer, responses={202: None})
+    @extend_schema(request=ForgotPasswordInputSerializer, responses={202: DetailSerializer})
     def post(self, request):
         data = self.ForgotPasswordInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -170,7 +172,7 @@ class ResetPasswordApi(PublicApi):
         token = serializers.CharField(max_length=128)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
 
-    @extend_schema(request=ResetPasswordInputSerializer, responses={200: None})
+    @extend_schema(request=ResetPasswordInputSerializer, responses={200: DetailSerializer})
     def post(self, request):
         data = self.ResetPasswordInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -4,10 +4,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from apps.core.api import JobAcceptedSerializer
 
 from . import selectors, services
 from .engine.resample import downsample
@@ -54,7 +57,7 @@ def _text(value) -> str | None:
 class QuoteApi(APIView):
     """The latest price of an instrument (cached 60 s; "simulated" when the feed simulates it)."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, symbol: str):
         return Response(services.quote_for_symbol(symbol=symbol))
 
@@ -63,7 +66,7 @@ class HistoryApi(APIView):
     """OHLCV bars: ``interval``, then ``range`` (1d … 10y, max) or ``start``/``end``; ``max_points``
     merges bars to fit; ``indicators=true`` adds chart overlays (moving averages, Bollinger, RSI, MACD)."""
 
-    @extend_schema(parameters=[HistoryQuery], responses={200: None})
+    @extend_schema(parameters=[HistoryQuery], responses={200: OpenApiTypes.OBJECT})
     def get(self, request, symbol: str):
         instrument = selectors.instrument(symbol=symbol)
         query = HistoryQuery(data=request.query_params)
@@ -103,7 +106,7 @@ class HistoryApi(APIView):
 
 
 class FundamentalsApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, symbol: str):
         instrument = selectors.instrument(symbol=symbol)
         data = getattr(instrument, "fundamentals", None)
@@ -161,7 +164,7 @@ class AnalysisApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("interval", str, enum=Bar.Interval.values), OpenApiParameter("benchmark", str)],
-        responses={200: None},
+        responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, symbol: str):
         instrument = selectors.instrument(symbol=symbol)
@@ -179,7 +182,7 @@ class PredictionApi(APIView):
         horizon = serializers.IntegerField(required=False, min_value=1, max_value=60, default=5)
         interval = serializers.ChoiceField(choices=Bar.Interval.values, required=False)
 
-    @extend_schema(request=PredictionInput, responses={202: None})
+    @extend_schema(request=PredictionInput, responses={202: JobAcceptedSerializer})
     def post(self, request, symbol: str):
         from django.urls import reverse
 
@@ -209,7 +212,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
 
 
 class SearchApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], responses={200: None})
+    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         q = request.query_params.get("q", "")
         if not q.strip():
@@ -220,7 +223,7 @@ class SearchApi(APIView):
 
 
 class IndicesApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         indices = selectors.active_instruments().filter(asset_type=Instrument.AssetType.INDEX)
         return Response([services.cached_quote(instrument=i) for i in indices])
@@ -233,13 +236,13 @@ def _movers(key, *, reverse: bool, only=None):
 
 
 class GainersApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(_movers(lambda r: r["change_percent"], reverse=True, only=lambda r: r["change_percent"] > 0))
 
 
 class LosersApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(_movers(lambda r: r["change_percent"], reverse=False, only=lambda r: r["change_percent"] < 0))
 
@@ -247,6 +250,6 @@ class LosersApi(APIView):
 class TrendingApi(APIView):
     """The most active: by the size of the move, then volume."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(_movers(lambda r: (abs(r["change_percent"]), r["volume"]), reverse=True))

@@ -7,6 +7,7 @@ Anyone signed in may read, propose and run agents; deciding and applying need th
 
 from django.http import Http404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -14,7 +15,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.permissions import IsAdminRole, IsReviewer
 from apps.core import services as core_services
-from apps.core.api import JobOutputSerializer
+from apps.core.api import JobAcceptedSerializer, JobOutputSerializer
 
 from . import selectors, services
 from .models import Agent, Proposal, Repository
@@ -46,7 +47,7 @@ class RepositoriesApi(APIView):
 
 class ProposalSerializer(serializers.ModelSerializer):
     repository = serializers.PrimaryKeyRelatedField(read_only=True)
-    reviewer = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    reviewer = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
     stale = serializers.SerializerMethodField()
 
     class Meta:
@@ -106,7 +107,7 @@ class ProposalsApi(APIView):
     """Proposals, newest first (``ai_type``, ``status``, ``risk``, ``repository``, ``q``, ``limit``,
     ``skip``); POST creates one."""
 
-    @extend_schema(parameters=[ProposalFilters], responses={200: None})
+    @extend_schema(parameters=[ProposalFilters], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         filters = ProposalFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -189,13 +190,13 @@ class AgentsApi(APIView):
     """Every agent's status: standing (XP, level, success rate, learning score), pending proposals,
     whether it is running or scheduled, its auto-apply policy and its latest run."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(selectors.agents())
 
 
 class AgentApi(APIView):
-    @extend_schema(responses={200: None}, operation_id="agent_status")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="agent_status")
     def get(self, request, agent: str):
         return Response(selectors.agent_status(_agent(agent)))
 
@@ -203,7 +204,7 @@ class AgentApi(APIView):
 class AgentMetricsApi(APIView):
     """One agent measured: proposals by status and risk, time to decision, runs, learning curve."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, agent: str):
         return Response(selectors.agent_metrics(_agent(agent)))
 
@@ -235,7 +236,7 @@ class AgentRunApi(APIView):
     ``paths`` (Guardian, Imperium), ``deep``/``deep_files``/``goal`` (Imperium with Claude),
     ``proposals`` (Sandbox), ``blueprint``/``params`` or ``files`` (Conquest)."""
 
-    @extend_schema(request=RunInput, responses={202: None})
+    @extend_schema(request=RunInput, responses={202: JobAcceptedSerializer})
     def post(self, request, agent: str):
         return _start(request, _agent(agent))
 
@@ -244,7 +245,8 @@ class RunsApi(APIView):
     """Agent runs, newest first (``agent``, ``repository``, ``limit``)."""
 
     @extend_schema(
-        parameters=[OpenApiParameter(n, str) for n in ("agent", "repository", "limit")], responses={200: None}
+        parameters=[OpenApiParameter(n, str) for n in ("agent", "repository", "limit")],
+        responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
         agent = request.query_params.get("agent") or None
@@ -263,7 +265,7 @@ class RunsApi(APIView):
 class RunApi(APIView):
     """One run with its log, its suggestions (Guardian) and the proposals it made."""
 
-    @extend_schema(responses={200: None}, operation_id="agent_run_detail")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="agent_run_detail")
     def get(self, request, run_id: int):
         run = selectors.run(run_id=run_id)
         return Response(
@@ -280,7 +282,7 @@ class RunApi(APIView):
 class TestApi(APIView):
     """Run the repository's tests with this proposal applied (a job; the result lands on the proposal)."""
 
-    @extend_schema(request=None, responses={202: None})
+    @extend_schema(request=None, responses={202: JobAcceptedSerializer})
     def post(self, request, proposal_id: int):
         proposal = selectors.proposal(proposal_id=proposal_id)
         if not proposal.repository.test_command.strip():
@@ -295,7 +297,7 @@ class AutoApplyApi(APIView):
 
     permission_classes = [IsReviewer]
 
-    @extend_schema(request=None, responses={202: None})
+    @extend_schema(request=None, responses={202: JobAcceptedSerializer})
     def post(self, request):
         return _accepted(core_services.enqueue_job(owner=request.user, kind="proposals.auto_apply"))
 
@@ -324,7 +326,7 @@ def suggestion_output(s) -> dict:
 class AnalyseApi(APIView):
     """Guardian's findings (Bandit and its own rules) on posted Python code, with mechanical fixes."""
 
-    @extend_schema(request=AnalyseInput, responses={200: None})
+    @extend_schema(request=AnalyseInput, responses={200: OpenApiTypes.OBJECT})
     def post(self, request):
         data = AnalyseInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -351,13 +353,13 @@ class ApproveSuggestionApi(APIView):
 class LearningStatsApi(APIView):
     """Acceptance by agent, file type and risk; the most common rejection reasons."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(selectors.learning_stats())
 
 
 class AnalyticsOverviewApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(selectors.overview())
 
@@ -365,7 +367,7 @@ class AnalyticsOverviewApi(APIView):
 class LearningInsightsApi(APIView):
     """What the decisions say, in words with the figures behind them: trends, weak spots, policy hints."""
 
-    @extend_schema(parameters=[OpenApiParameter("minimum", int)], responses={200: None})
+    @extend_schema(parameters=[OpenApiParameter("minimum", int)], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         minimum = request.query_params.get("minimum", "5")
         if not minimum.isdigit() or not 1 <= int(minimum) <= 1000:
@@ -376,7 +378,7 @@ class LearningInsightsApi(APIView):
 class AnalyticsProposalsApi(APIView):
     """Proposals over the last ``days`` (default 30): per day, by repository, decision time, apply failures."""
 
-    @extend_schema(parameters=[OpenApiParameter("days", int)], responses={200: None})
+    @extend_schema(parameters=[OpenApiParameter("days", int)], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         days = request.query_params.get("days", "30")
         if not days.isdigit() or not 1 <= int(days) <= 366:
@@ -385,7 +387,7 @@ class AnalyticsProposalsApi(APIView):
 
 
 class AnalyticsAgentsApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(selectors.agent_analytics())
 
@@ -395,7 +397,7 @@ class DebugApi(APIView):
 
     permission_classes = [IsAdminRole]
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(selectors.debug_report())
 
@@ -403,7 +405,7 @@ class DebugApi(APIView):
 class GuardianScanApi(APIView):
     """Scan a repository's Python files (a Guardian run)."""
 
-    @extend_schema(request=RunInput, responses={202: None})
+    @extend_schema(request=RunInput, responses={202: JobAcceptedSerializer})
     def post(self, request):
         return _start(request, Agent.GUARDIAN)
 
@@ -416,7 +418,7 @@ class OptimiseInput(serializers.Serializer):
 class ImperiumOptimiseApi(APIView):
     """Ruff's optimisation fixes for posted Python code: the fixed code, the diff and each change."""
 
-    @extend_schema(request=OptimiseInput, responses={200: None})
+    @extend_schema(request=OptimiseInput, responses={200: OpenApiTypes.OBJECT})
     def post(self, request):
         data = OptimiseInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -426,13 +428,13 @@ class ImperiumOptimiseApi(APIView):
 class ImperiumRunApi(APIView):
     """Run Imperium over a repository (ruff's fixes; with ``deep``, Claude on ``deep_files``)."""
 
-    @extend_schema(request=RunInput, responses={202: None})
+    @extend_schema(request=RunInput, responses={202: JobAcceptedSerializer})
     def post(self, request):
         return _start(request, Agent.IMPERIUM)
 
 
 class BlueprintsApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(services.blueprints())
 
