@@ -1,6 +1,7 @@
 """REST API of the accounts app (``/api/v1/auth/``): thin views over services and selectors."""
 
 from django.http import JsonResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -231,7 +232,9 @@ class MeApi(APIView):
 class ExportApi(APIView):
     """All of the caller's data as one JSON document (a download)."""
 
-    @extend_schema(responses={200: OpenApiResponse(description="The user's data as JSON")})
+    @extend_schema(
+        responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT, description="The user's data as JSON")}
+    )
     def get(self, request):
         services.record_export(user=request.user, request=request._request)
         response = JsonResponse(selectors.export_user_data(user=request.user), json_dumps_params={"indent": 2})

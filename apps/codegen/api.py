@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from apps.core.api import JobAcceptedSerializer, JobOutputSerializer
 from apps.core.pagination import StandardPagination
+from apps.core.schema import JSON_LIST
 
 from . import selectors, services
 from .engine.languages import LANGUAGES
@@ -23,7 +24,7 @@ from .models import CodeTemplate, Generation
 
 
 class LanguagesApi(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(
             [
@@ -265,7 +266,7 @@ class ProjectFilesApi(APIView):
 
 
 class ProjectZipApi(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     def get(self, request, generation_id: int):
         generation = selectors.project_of(user=request.user, generation_id=generation_id)
         response = HttpResponse(services.project_zip(generation=generation), content_type="application/zip")

@@ -11,6 +11,9 @@ Conventions (a client can be generated from the schema):
 
 from drf_spectacular.openapi import AutoSchema
 
+# A response that is a JSON array of objects (for views that answer a list of plain dicts).
+JSON_LIST = {"type": "array", "items": {"type": "object", "additionalProperties": {}}}
+
 
 class PlatformAutoSchema(AutoSchema):
     """Tags each operation with the app whose view serves it (``apps.<app>.api``)."""
@@ -64,10 +67,11 @@ def declare_common_errors(result, generator, request, public):
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             codes = set(ALWAYS)
-            if operation.get("parameters") or operation.get("requestBody"):
+            writes = method in {"post", "put", "patch"}
+            if operation.get("parameters") or operation.get("requestBody") or writes:
                 codes.add("400")
-            if operation.get("requestBody"):
-                codes |= {"413", "409", "422"} if method in {"post", "put", "patch"} else set()
+            if writes:
+                codes |= {"409", "413", "422"}
             if "{" in path:
                 codes.add("404")
             responses = operation["responses"]

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api import JobAcceptedSerializer
+from apps.core.schema import JSON_LIST
 
 from . import selectors, services
 from .engine.resample import downsample
@@ -212,7 +213,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
 
 
 class SearchApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], responses={200: JSON_LIST})
     def get(self, request):
         q = request.query_params.get("q", "")
         if not q.strip():
@@ -223,7 +224,7 @@ class SearchApi(APIView):
 
 
 class IndicesApi(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         indices = selectors.active_instruments().filter(asset_type=Instrument.AssetType.INDEX)
         return Response([services.cached_quote(instrument=i) for i in indices])
@@ -236,13 +237,13 @@ def _movers(key, *, reverse: bool, only=None):
 
 
 class GainersApi(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(_movers(lambda r: r["change_percent"], reverse=True, only=lambda r: r["change_percent"] > 0))
 
 
 class LosersApi(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(_movers(lambda r: r["change_percent"], reverse=False, only=lambda r: r["change_percent"] < 0))
 
@@ -250,6 +251,6 @@ class LosersApi(APIView):
 class TrendingApi(APIView):
     """The most active: by the size of the move, then volume."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(_movers(lambda r: (abs(r["change_percent"]), r["volume"]), reverse=True))

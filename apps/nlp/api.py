@@ -182,7 +182,8 @@ class BatchDownloadApi(APIView):
         return renderer, renderer.media_type
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["json", "csv"])], responses={200: OpenApiTypes.OBJECT}
+        parameters=[OpenApiParameter("format", str, enum=["json", "csv"])],
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.STR},
     )
     def get(self, request, job_id):
         job = core_selectors.job_of(user=request.user, job_id=job_id)

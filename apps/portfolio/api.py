@@ -311,7 +311,7 @@ class ImportApi(PortfolioScoped):
 
 
 class ExportApi(PortfolioScoped):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request, portfolio_id: int):
         portfolio = self.portfolio()
         response = HttpResponse(selectors.export_csv(portfolio=portfolio), content_type="text/csv; charset=utf-8")

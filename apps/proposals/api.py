@@ -16,6 +16,8 @@ from rest_framework.views import APIView
 from apps.accounts.permissions import IsAdminRole, IsReviewer
 from apps.core import services as core_services
 from apps.core.api import JobAcceptedSerializer, JobOutputSerializer
+from apps.core.pagination import StandardPagination, paginate
+from apps.core.schema import JSON_LIST
 
 from . import selectors, services
 from .models import Agent, Proposal, Repository
@@ -99,27 +101,21 @@ class ProposalFilters(serializers.Serializer):
     risk = serializers.ChoiceField(choices=Proposal.Risk.choices, required=False)
     repository = serializers.IntegerField(required=False, min_value=1)
     q = serializers.CharField(required=False, max_length=200)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
-    skip = serializers.IntegerField(required=False, min_value=0, default=0)
 
 
 class ProposalsApi(APIView):
-    """Proposals, newest first (``ai_type``, ``status``, ``risk``, ``repository``, ``q``, ``limit``,
-    ``skip``); POST creates one."""
+    """Proposals, newest first (``ai_type``, ``status``, ``risk``, ``repository``, ``q``; paginated
+    with ``limit``/``offset``, ``skip`` being an alias of ``offset``); POST creates one."""
 
-    @extend_schema(parameters=[ProposalFilters], responses={200: OpenApiTypes.OBJECT})
+    pagination_class = StandardPagination
+
+    @extend_schema(parameters=[ProposalFilters], responses={200: ProposalSerializer(many=True)})
     def get(self, request):
         filters = ProposalFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        given = dict(filters.validated_data)
-        limit, skip = given.pop("limit"), given.pop("skip")
-        rows = selectors.proposals(**given)
-        page = list(rows[skip : skip + limit])
-        return Response(
-            {
-                "count": rows.count(),
-                "results": ProposalSerializer(page, many=True, context={"stale": services.stale_ids(page)}).data,
-            }
+        page, paginator = paginate(request, selectors.proposals(**filters.validated_data), view=self, default_limit=50)
+        return paginator.get_paginated_response(
+            ProposalSerializer(page, many=True, context={"stale": services.stale_ids(page)}).data
         )
 
     @extend_schema(request=ProposalInput, responses={201: ProposalSerializer})
@@ -190,7 +186,7 @@ class AgentsApi(APIView):
     """Every agent's status: standing (XP, level, success rate, learning score), pending proposals,
     whether it is running or scheduled, its auto-apply policy and its latest run."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(selectors.agents())
 
@@ -241,12 +237,33 @@ class AgentRunApi(APIView):
         return _start(request, _agent(agent))
 
 
+class RunSummarySerializer(serializers.Serializer):
+    """An agent run in a list (``selectors.run_summary``)."""
+
+    id = serializers.IntegerField()
+    agent = serializers.CharField()
+    repository = serializers.IntegerField(allow_null=True)
+    trigger = serializers.CharField()
+    status = serializers.CharField()
+    job = serializers.CharField(allow_null=True)
+    files_scanned = serializers.IntegerField()
+    findings = serializers.IntegerField()
+    proposals_created = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    seconds = serializers.FloatField(allow_null=True)
+
+
 class RunsApi(APIView):
-    """Agent runs, newest first (``agent``, ``repository``, ``limit``)."""
+    """Agent runs, newest first (``agent``, ``repository``; paginated with ``limit``/``offset``)."""
+
+    pagination_class = StandardPagination
 
     @extend_schema(
-        parameters=[OpenApiParameter(n, str) for n in ("agent", "repository", "limit")],
-        responses={200: OpenApiTypes.OBJECT},
+        parameters=[OpenApiParameter(n, str) for n in ("agent", "repository")],
+        responses={200: RunSummarySerializer(many=True)},
     )
     def get(self, request):
         agent = request.query_params.get("agent") or None
@@ -255,11 +272,10 @@ class RunsApi(APIView):
         repository = request.query_params.get("repository") or None
         if repository and not repository.isdigit():
             raise serializers.ValidationError({"repository": "A repository id."})
-        limit = request.query_params.get("limit", "50")
-        if not limit.isdigit() or not 1 <= int(limit) <= 200:
-            raise serializers.ValidationError({"limit": "A whole number from 1 to 200."})
-        rows = selectors.runs(agent=agent, repository=repository)[: int(limit)]
-        return Response([selectors.run_summary(r) for r in rows])
+        page, paginator = paginate(
+            request, selectors.runs(agent=agent, repository=repository), view=self, default_limit=50
+        )
+        return paginator.get_paginated_response([selectors.run_summary(r) for r in page])
 
 
 class RunApi(APIView):
@@ -387,7 +403,7 @@ class AnalyticsProposalsApi(APIView):
 
 
 class AnalyticsAgentsApi(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(selectors.agent_analytics())
 
@@ -434,7 +450,7 @@ class ImperiumRunApi(APIView):
 
 
 class BlueprintsApi(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(services.blueprints())
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -218,7 +218,10 @@ class JobApi(APIView):
 class FileApi(APIView):
     """Download one stored image (its owner only); ``?download=1`` as an attachment."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[OpenApiParameter("download", bool)],
+        responses={(200, m): OpenApiTypes.BINARY for m in ("image/jpeg", "image/png", "image/webp")},
+    )
     def get(self, request, file_id):
         row = selectors.file_of(user=request.user, file_id=file_id)
         response = FileResponse(

@@ -306,7 +306,7 @@ def test_conquest_and_sandbox_as_agent_runs(auth_client, repository, django_capt
     assert f"#{scaffold.pk}: passed" in tested.log
     status = auth_client.get(f"{API}proposals/agents/sandbox/").json()
     assert status["last_run"]["id"] == tested.pk and status["running"] is False
-    listed = auth_client.get(f"{API}proposals/agents/runs/", {"agent": "conquest"}).json()
+    listed = auth_client.get(f"{API}proposals/agents/runs/", {"agent": "conquest"}).json()["results"]
     assert [r["id"] for r in listed] == [run.pk] and listed[0]["proposals_created"] == 1
     metrics = auth_client.get(f"{API}proposals/agents/conquest/metrics/").json()
     assert metrics["runs"]["total"] == 1 and metrics["runs"]["by_status"] == {"succeeded": 1}
