@@ -6,7 +6,9 @@ Conventions (a client can be generated from the schema):
 - every operation declares ``401``/``403``/``429``/``503`` (authentication, permission, rate
   limit or lockout, a dependency down), operations with input ``400`` and ``413``, operations with
   a path parameter ``404``, each with the error shape ``Error``;
-- operations are tagged with the app that serves them (``accounts``, ``market``, …).
+- operations are tagged with the app that serves them (``accounts``, ``market``, …);
+- an operation that takes JSON documents only JSON as its request body (DRF's form parsers still
+  accept forms, but one media type keeps generated clients simple).
 """
 
 from drf_spectacular.openapi import AutoSchema
@@ -66,6 +68,9 @@ def declare_common_errors(result, generator, request, public):
         for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            body = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in body:  # JSON is the documented input; forms are a convenience
+                operation["requestBody"]["content"] = {"application/json": body["application/json"]}
             codes = set(ALWAYS)
             writes = method in {"post", "put", "patch"}
             if operation.get("parameters") or operation.get("requestBody") or writes:

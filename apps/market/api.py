@@ -55,10 +55,28 @@ def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
+class QuoteSerializer(serializers.Serializer):
+    """A quote (``services.quote_payload``): money as decimal strings; ``price`` null before any bar."""
+
+    symbol = serializers.CharField()
+    name = serializers.CharField()
+    currency = serializers.CharField()
+    exchange = serializers.CharField(required=False)
+    asset_type = serializers.CharField(required=False)
+    price = serializers.CharField(allow_null=True)
+    previous_close = serializers.CharField(allow_null=True, required=False)
+    change = serializers.CharField(allow_null=True, required=False)
+    change_percent = serializers.FloatField(allow_null=True, required=False)
+    volume = serializers.CharField(allow_null=True, required=False)
+    time = serializers.DateTimeField(required=False)
+    source = serializers.CharField(allow_null=True)
+    simulated = serializers.BooleanField()
+
+
 class QuoteApi(APIView):
     """The latest price of an instrument (cached 60 s; "simulated" when the feed simulates it)."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: QuoteSerializer})
     def get(self, request, symbol: str):
         return Response(services.quote_for_symbol(symbol=symbol))
 

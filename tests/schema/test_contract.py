@@ -12,19 +12,27 @@ import pytest
 
 pytestmark = [pytest.mark.schema, pytest.mark.django_db(transaction=True)]
 
-EXAMPLES = int(os.environ.get("SCHEMA_MAX_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("SCHEMA_MAX_EXAMPLES", "2"))
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance"
 # Operations that would end the session for every later call (the key's owner deleted or signed out
 # everywhere) are exercised by their own tests; downloads answer files, which the checks skip anyway.
 EXCLUDE = r"^/api/v1/auth/(me/|logout/|change-password/)$"
 
 
-def run_schemathesis(base_url: str, key: str, report: Path) -> subprocess.CompletedProcess:
+def fetch_schema(base_url: str, target: Path) -> Path:
+    import urllib.request
+
+    with urllib.request.urlopen(f"{base_url}/api/schema/?format=json", timeout=120) as answer:  # noqa: S310 - the live test server
+        target.write_bytes(answer.read())
+    return target
+
+
+def run_schemathesis(base_url: str, key: str, schema: Path, seed: int) -> subprocess.CompletedProcess:
     st = Path(sys.executable).with_name("st")
     command = [
         str(st),
         "run",
-        f"{base_url}/api/schema/?format=json",
+        str(schema),
         "--url",
         base_url,
         "--header",
@@ -34,9 +42,9 @@ def run_schemathesis(base_url: str, key: str, report: Path) -> subprocess.Comple
         "--max-examples",
         str(EXAMPLES),
         "--phases",
-        "examples,coverage,fuzzing",
+        "examples,fuzzing",
         "--seed",
-        "17",
+        str(seed),
         "--request-timeout",
         "120",
         "--exclude-path-regex",
@@ -45,29 +53,24 @@ def run_schemathesis(base_url: str, key: str, report: Path) -> subprocess.Comple
         "DELETE",
         "--continue-on-failure",
         "--no-color",
-        "--report",
-        "ndjson",
-        "--report-ndjson-path",
-        str(report),
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=1500, check=False)
 
 
 @pytest.mark.parametrize("who", ["user", "reviewer"])
-def test_every_answer_matches_the_schema(contract_server, who, tmp_path):
+def test_every_answer_matches_the_schema(contract_server, claude, who, tmp_path):
     base_url, user_key, reviewer_key = contract_server
-    result = run_schemathesis(base_url, user_key if who == "user" else reviewer_key, tmp_path / "events.ndjson")
+    schema = fetch_schema(base_url, tmp_path / "schema.json")
+    key, seed = (user_key, 17) if who == "user" else (reviewer_key, 18)
+    result = run_schemathesis(base_url, key, schema, seed)
     summary = result.stdout[-6000:] + result.stderr[-2000:]
     assert result.returncode == 0, summary
     assert "passed" in result.stdout.lower(), summary
 
 
-def test_the_schema_declares_responses_and_tags_for_every_operation(contract_server):
-    import urllib.request
-
+def test_the_schema_declares_responses_and_tags_for_every_operation(contract_server, tmp_path):
     base_url, _, _ = contract_server
-    with urllib.request.urlopen(f"{base_url}/api/schema/?format=json", timeout=30) as answer:  # noqa: S310 - the live test server
-        schema = json.load(answer)
+    schema = json.loads(fetch_schema(base_url, tmp_path / "schema.json").read_text())
     operation_ids = []
     for path, item in schema["paths"].items():
         for method, operation in item.items():
