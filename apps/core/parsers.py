@@ -14,7 +14,7 @@ import re
 from itertools import accumulate
 
 from django.conf import settings
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser
 
 MAX_JSON_DEPTH = 64
@@ -54,6 +54,38 @@ def _finite_float(text: str) -> float:
     return value
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def lone_surrogate_field(value, path: str = "") -> str | None:
+    """The path (``text``, ``files[0].path``) of the first string, key or value, holding a lone
+    surrogate (``"\\ud800"`` decodes to one; it cannot be stored, logged or sent back as UTF-8)."""
+    if isinstance(value, str):
+        return (path or "non_field_errors") if _has_lone_surrogate(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if _has_lone_surrogate(str(key)):
+                return path or "non_field_errors"
+            found = lone_surrogate_field(item, where)
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = lone_surrogate_field(item, f"{path}[{index}]" if path else f"[{index}]")
+            if found:
+                return found
+    return None
+
+
 def loads_from_client(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH):
     """Parse client JSON or raise ``ClientJSONError`` (``too_deep``, or ``parse_error`` naming why)."""
     if isinstance(text, bytes | bytearray):
@@ -85,6 +117,11 @@ class StrictJSONParser(JSONParser):
 
             raise PayloadTooLarge(f"The JSON body is over {limit:,} bytes.")
         try:
-            return loads_from_client(body)
+            data = loads_from_client(body)
         except ClientJSONError as exc:
             raise ParseError(str(exc), code=exc.code) from exc
+        if _SURROGATE_ESCAPE.search(body.decode("utf-8")):  # only then can a lone surrogate be in the data
+            field = lone_surrogate_field(data)
+            if field:
+                raise ValidationError({field: ["Not valid Unicode: it contains a lone surrogate (\\ud800-\\udfff)."]})
+        return data
