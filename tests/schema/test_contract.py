@@ -59,6 +59,10 @@ def run_schemathesis(base_url: str, key: str, schema: Path, seed: int) -> subpro
 
 @pytest.mark.parametrize("who", ["user", "reviewer"])
 def test_every_answer_matches_the_schema(contract_server, claude, who, tmp_path):
+    from tests.fakes.anthropic_server import message
+
+    for _ in range(2000):  # Claude answers every generation the run makes (the fake's default is a 500)
+        claude.queue(200, message("def answer():\n    return 42\n"))
     base_url, user_key, reviewer_key = contract_server
     schema = fetch_schema(base_url, tmp_path / "schema.json")
     key, seed = (user_key, 17) if who == "user" else (reviewer_key, 18)
