@@ -54,7 +54,7 @@ def run_schemathesis(base_url: str, key: str, schema: Path, seed: int) -> subpro
         "--continue-on-failure",
         "--no-color",
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=1500, check=False)
+    return subprocess.run(command, capture_output=True, text=True, timeout=1500, check=False, cwd=schema.parent)
 
 
 @pytest.mark.parametrize("who", ["user", "reviewer"])
