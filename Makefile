@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test lint check pytest failure topology chromium e2e bench install vendor migrate seed clean lock
+.PHONY: run test lint check pytest failure topology schema chromium e2e bench install vendor migrate seed clean lock
 
 # --- set-up ------------------------------------------------------------------------------------
 # Every package at the version and hash of the lock file (torch: the CPU build; see README, Stack).
@@ -68,12 +68,16 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 pytest: install chromium
-	$(PY) -m pytest -n 2 -m "not e2e and not serial and not failure and not topology"
-	$(PY) -m pytest -m "(serial or e2e) and not failure and not topology"
+	$(PY) -m pytest -n 2 -m "not e2e and not serial and not failure and not topology and not schema"
+	$(PY) -m pytest -m "(serial or e2e) and not failure and not topology and not schema"
 
 # Failure tests: kill workers, pause and restart throwaway Redis and PostgreSQL servers (minutes).
 failure: install
 	$(PY) -m pytest -m failure
+
+# The API contract against a live server: schemathesis and a generated client (minutes).
+schema: install
+	$(PY) -m pytest -p no:xdist -m schema
 
 # The production shape on this machine: two of each scalable process behind nginx (minutes).
 topology: install

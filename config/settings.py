@@ -7,6 +7,7 @@ layer and the Celery broker. ``DEBUG=0`` is production: it refuses to start with
 and ``ALLOWED_HOSTS`` and turns on every protection ``manage.py check --deploy`` asks for.
 """
 
+import ipaddress
 import os
 import warnings
 from datetime import timedelta
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "apps.core.middleware.MetricsMiddleware",
+    "apps.core.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -461,6 +463,17 @@ CODEGEN_PRICES = {
 # sending /ws/ to daphne); `make run` with Redis sets it to the daphne port.
 WEBSOCKET_URL = env.str("WEBSOCKET_URL", default="")
 
+# --- Client addresses ---------------------------------------------------------------------------
+# Reverse proxies whose X-Forwarded-For is believed (CIDRs or addresses, comma-separated; default
+# none: the connecting peer is the client). Throttles, lockouts, the audit and logs all read the
+# client IP through apps.core.client_ip, which walks X-Forwarded-For only through these hops.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or CIDR network") from _exc
+
 # --- Auth and passwords ------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # counts failures and refuses locked-out sign-ins
@@ -468,7 +481,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)  # seconds; email links too
 API_KEYS_PER_USER = env.int("API_KEYS_PER_USER", default=20)
-# django-axes: lock an email + IP pair (and, for API keys, the IP) after repeated failures.
+# django-axes: lock an email + IP pair (for API keys: a key prefix + IP pair) after repeated failures.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -476,10 +489,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 AXES_USERNAME_CALLABLE = "apps.accounts.lockout.axes_username"
 AXES_USERNAME_FORM_FIELD = "username"  # every sign-in calls authenticate(username=<email>, …)
-AXES_IPWARE_PROXY_COUNT = env.int("NUM_PROXIES", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env.int("NUM_PROXIES", default=0) else ["REMOTE_ADDR"]
-)
+# Failures are counted per client IP as apps.core.client_ip resolves it (TRUSTED_PROXIES above).
+AXES_CLIENT_IP_CALLABLE = "apps.core.client_ip.client_ip"
 AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -506,12 +517,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.StandardPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.schema.PlatformAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Largest JSON request body read (bytes); more is a 413 before parsing.
+API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=10 * 1024 * 1024)
 # Requests per minute by tier; counted atomically in the cache (Redis in production).
 API_RATE_LIMITS = {
     "anon": env.int("RATE_LIMIT_ANON", default=20),
@@ -534,8 +547,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_NO_READ_ONLY_REQUIRED": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.schema.declare_common_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AnalysisKindEnum": "apps.nlp.models.Analysis.Kind",
         "SecurityEventKindEnum": "apps.accounts.models.SecurityEvent.Kind",

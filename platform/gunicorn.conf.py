@@ -9,6 +9,7 @@ together do not restart together.
 """
 
 import gc
+import ipaddress
 import multiprocessing
 import os
 
@@ -27,7 +28,14 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))  # 0: never recycle
 max_requests_jitter = max_requests
 backlog = int(os.environ.get("GUNICORN_BACKLOG", "2048"))
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Whose X-Forwarded-Proto gunicorn believes: the same hops the application trusts for the client IP
+# (TRUSTED_PROXIES, CIDRs), unless FORWARDED_ALLOW_IPS says otherwise; with neither, only loopback.
+_trusted = [
+    str(ipaddress.ip_network(value.strip(), strict=False))
+    for value in os.environ.get("TRUSTED_PROXIES", "").split(",")
+    if value.strip()
+]
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or ",".join(_trusted) or "127.0.0.1"
 accesslog = None  # the app logs each request as JSON with its request id
 errorlog = "-"
 

@@ -1,6 +1,7 @@
 """REST API of the accounts app (``/api/v1/auth/``): thin views over services and selectors."""
 
 from django.http import JsonResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -8,6 +9,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenRefreshView
+
+from apps.core.api import DetailSerializer
 
 from . import mfa, selectors, services
 from .models import ApiKey, SecurityEvent, User
@@ -139,7 +142,7 @@ class VerifyEmailApi(PublicApi):
 
 
 class ResendVerificationApi(APIView):
-    @extend_schema(request=None, responses={202: None})
+    @extend_schema(request=None, responses={202: DetailSerializer})
     def post(self, request):
         if not request.user.email_verified:
             services.send_verification_email(user=request.user)
@@ -152,7 +155,7 @@ class ForgotPasswordApi(PublicApi):
     class ForgotPasswordInputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
 
-    @extend_schema(request=ForgotPasswordInputSerializer, responses={202: None})
+    @extend_schema(request=ForgotPasswordInputSerializer, responses={202: DetailSerializer})
     def post(self, request):
         data = self.ForgotPasswordInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -170,7 +173,7 @@ class ResetPasswordApi(PublicApi):
         token = serializers.CharField(max_length=128)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
 
-    @extend_schema(request=ResetPasswordInputSerializer, responses={200: None})
+    @extend_schema(request=ResetPasswordInputSerializer, responses={200: DetailSerializer})
     def post(self, request):
         data = self.ResetPasswordInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -229,7 +232,9 @@ class MeApi(APIView):
 class ExportApi(APIView):
     """All of the caller's data as one JSON document (a download)."""
 
-    @extend_schema(responses={200: OpenApiResponse(description="The user's data as JSON")})
+    @extend_schema(
+        responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT, description="The user's data as JSON")}
+    )
     def get(self, request):
         services.record_export(user=request.user, request=request._request)
         response = JsonResponse(selectors.export_user_data(user=request.user), json_dumps_params={"indent": 2})

@@ -22,8 +22,11 @@ def audit_logout(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="accounts.audit_login_failed")
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     identifier = (credentials or {}).get("username") or ""
-    if credentials == services.API_KEY_CREDENTIALS:
-        services.record_event(kind=SecurityEvent.Kind.API_KEY_REJECTED, request=request)
+    api_key_name = services.API_KEY_CREDENTIALS["username"] + ":"
+    if identifier.startswith(api_key_name):
+        services.record_event(
+            kind=SecurityEvent.Kind.API_KEY_REJECTED, request=request, key_prefix=identifier[len(api_key_name) :]
+        )
         return
     user = User.objects.filter(email__iexact=identifier).first() if identifier else None
     locked = bool(getattr(request, "axes_locked_out", False))

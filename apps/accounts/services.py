@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from axes.helpers import get_client_ip_address, get_cool_off
+from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation, user_logged_in, user_login_failed
@@ -29,6 +29,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken, TokenError
 
 from apps.core import services as core_services
+from apps.core.client_ip import client_ip
 from apps.core.errors import TooManyAttempts
 
 from . import mfa, tokens
@@ -59,10 +60,6 @@ def _invalid_token(field: str, message: str) -> ValidationError:
 
 
 # --- audit ---------------------------------------------------------------------------------------
-
-
-def client_ip(request) -> str | None:
-    return get_client_ip_address(request) if request is not None else None
 
 
 def record_event(
@@ -364,14 +361,27 @@ def forget_api_keys(*, prefixes) -> None:
         cache.delete_many(keys)
 
 
-def authenticate_api_key(*, key: str, request) -> tuple[User, ApiKey]:
-    """The user of an active key. A wrong key counts as a failure for django-axes (per IP); once an
-    IP is locked out, every key from it is refused until the cool-off ends.
+def api_key_credentials(key: str) -> dict:
+    """What django-axes counts an API-key failure under: the presented key's prefix (with the
+    client IP, per ``AXES_LOCKOUT_PARAMETERS``), so guessing locks that prefix from that address
+    and never every key used from one address (behind a proxy, everyone's)."""
+    parts = key.split("_", 2)
+    prefix = parts[1] if len(parts) == 3 else ""
+    prefix = "".join(c for c in prefix[:16] if c.isalnum()) or "-"
+    return {"username": f"{API_KEY_CREDENTIALS['username']}:{prefix}"}
 
-    The hot path is one cache round trip: the IP's lockout flag and the key's record (the row with
+
+def authenticate_api_key(*, key: str, request) -> tuple[User, ApiKey]:
+    """The user of an active key. A wrong key counts as a failure for django-axes under the
+    presented prefix and the client IP; once that pair is locked out, keys with that prefix from
+    that address are refused until the cool-off ends. Other keys, and the same key from other
+    addresses, are unaffected.
+
+    The hot path is one cache round trip: the pair's lockout flag and the key's record (the row with
     its user, cached for ``API_KEY_RECORD_SECONDS`` and dropped when the key or its user changes,
     see ``receivers``) are read together; the database is read only when the record is not cached."""
-    lock_key = f"apikey-lockout:{client_ip(request)}"
+    credentials = api_key_credentials(key)
+    lock_key = f"apikey-lockout:{credentials['username']}:{client_ip(request)}"
     parts = key.split("_", 2)
     record_key = _api_key_record_key(parts[1]) if len(parts) == 3 else None
     found = cache.get_many([lock_key, record_key] if record_key else [lock_key])
@@ -389,9 +399,9 @@ def authenticate_api_key(*, key: str, request) -> tuple[User, ApiKey]:
         if api_key is not None:
             cache.set(record_key, api_key, timeout=API_KEY_RECORD_SECONDS)
     if api_key is None or not hmac.compare_digest(api_key.key_hash, _api_key_hash(key)):
-        user_login_failed.send(sender=__name__, credentials=API_KEY_CREDENTIALS, request=request)
-        if getattr(request, "axes_locked_out", False) or _axes_locked(request):
-            error = _locked_out(request, API_KEY_CREDENTIALS)
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+        if getattr(request, "axes_locked_out", False) or _axes_locked(request, credentials):
+            error = _locked_out(request, credentials)
             cache.set(lock_key, timezone.now().timestamp() + error.wait, timeout=error.wait)
             raise error
         raise exceptions.AuthenticationFailed("Invalid or revoked API key.", code="invalid_api_key")
@@ -406,10 +416,10 @@ def authenticate_api_key(*, key: str, request) -> tuple[User, ApiKey]:
     return api_key.user, api_key
 
 
-def _axes_locked(request) -> bool:
+def _axes_locked(request, credentials: dict) -> bool:
     from axes.handlers.proxy import AxesProxyHandler
 
-    return AxesProxyHandler.is_locked(request, API_KEY_CREDENTIALS)
+    return AxesProxyHandler.is_locked(request, credentials)
 
 
 # --- two-factor authentication ------------------------------------------------------------------

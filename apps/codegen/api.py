@@ -9,13 +9,15 @@ from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api import JobOutputSerializer
+from apps.core.api import JobAcceptedSerializer, JobOutputSerializer
 from apps.core.pagination import StandardPagination
+from apps.core.schema import JSON_LIST
 
 from . import selectors, services
 from .engine.languages import LANGUAGES
@@ -23,7 +25,7 @@ from .models import CodeTemplate, Generation
 
 
 class LanguagesApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(
             [
@@ -61,7 +63,7 @@ class RenderInput(serializers.Serializer):
 class RenderTemplateApi(APIView):
     """Render a template offline with ``{params}`` (no Claude needed)."""
 
-    @extend_schema(request=RenderInput, responses={200: None})
+    @extend_schema(request=RenderInput, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, slug: str):
         found = selectors.template(slug=slug)
         data = RenderInput(data=request.data)
@@ -76,7 +78,7 @@ class ContextFile(serializers.Serializer):
 
 
 class GenerationSerializer(serializers.ModelSerializer):
-    template = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    template = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     usage = serializers.SerializerMethodField()
     cost = serializers.DecimalField(max_digits=12, decimal_places=6, coerce_to_string=True)
 
@@ -211,7 +213,7 @@ class HistoryApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str), OpenApiParameter("kind", str), OpenApiParameter("language", str)],
-        responses={200: None},
+        responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
         rows = selectors.history(
@@ -234,7 +236,7 @@ class GenerationApi(APIView):
 
 
 class UsageApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(
             {
@@ -256,7 +258,7 @@ class ProjectInput(serializers.Serializer):
 class ProjectApi(APIView):
     """A small multi-file project, generated as a job on the ``ai`` queue (202 + job URL)."""
 
-    @extend_schema(request=ProjectInput, responses={202: None})
+    @extend_schema(request=ProjectInput, responses={202: JobAcceptedSerializer})
     def post(self, request):
         data = ProjectInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -267,7 +269,7 @@ class ProjectApi(APIView):
 
 
 class ProjectFilesApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, generation_id: int):
         generation = selectors.project_of(user=request.user, generation_id=generation_id)
         return Response(
@@ -280,7 +282,7 @@ class ProjectFilesApi(APIView):
 
 
 class ProjectZipApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     def get(self, request, generation_id: int):
         generation = selectors.project_of(user=request.user, generation_id=generation_id)
         response = HttpResponse(services.project_zip(generation=generation), content_type="application/zip")

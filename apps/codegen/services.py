@@ -182,6 +182,7 @@ def prepare_code(
     _limit("".join(f["content"] for f in context_files), "context_files", settings.CODEGEN_MAX_CONTEXT_CHARS)
     chosen = template_of(template) if template else None
     starting_point = render_template(template=chosen, params=params or {}) if chosen else ""
+    tuning = _tuning(model, effort)  # every field is checked before the quota: a bad one is a 400, not a 429
     check_quota(owner)
     parts = [f"Write {lang.name} code for this request:\n\n{prompt.strip()}"]
     if starting_point:
@@ -189,9 +190,7 @@ def prepare_code(
     for f in context_files:
         parts.append(f"Context file `{f['path']}`:\n\n```\n{f['content']}\n```")
     fields = {"prompt": prompt, "template": chosen, "template_version": chosen.version if chosen else None}
-    return Request(
-        owner, Generation.Kind.CODE, lang, "\n\n".join(parts), _max_tokens(max_tokens), fields, **_tuning(model, effort)
-    )
+    return Request(owner, Generation.Kind.CODE, lang, "\n\n".join(parts), _max_tokens(max_tokens), fields, **tuning)
 
 
 def prepare_improve(
@@ -204,11 +203,11 @@ def prepare_improve(
     lang = _language(language)
     if goal not in GOALS:
         raise ValidationError({"goal": f"Choose one of {', '.join(GOALS)}."})
+    tuning = _tuning(model, effort)
     check_quota(owner)
     prompt = f"Improve this {lang.name} code. Goal: {GOALS[goal]}.\n\n```{lang.highlight}\n{code}\n```"
-    return Request(
-        owner, Generation.Kind.IMPROVE, lang, prompt, _max_tokens(max_tokens), {"goal": goal, "input_code": code}
-    )
+    fields = {"goal": goal, "input_code": code}
+    return Request(owner, Generation.Kind.IMPROVE, lang, prompt, _max_tokens(max_tokens), fields, **tuning)
 
 
 def prepare_explain(
@@ -219,12 +218,11 @@ def prepare_explain(
         raise ValidationError({"code": "Paste the code to explain."})
     _limit(code, "code", settings.CODEGEN_MAX_CONTEXT_CHARS)
     lang = _language(language)
+    tuning = _tuning(model, effort)
     check_quota(owner)
     prompt = f"Explain this {lang.name} code.\n\n```{lang.highlight}\n{code}\n```"
     fields = {"input_code": code}
-    return Request(
-        owner, Generation.Kind.EXPLAIN, lang, prompt, _max_tokens(max_tokens), fields, **_tuning(model, effort)
-    )
+    return Request(owner, Generation.Kind.EXPLAIN, lang, prompt, _max_tokens(max_tokens), fields, **tuning)
 
 
 def _usage(answer: claude.Answer | None) -> dict:
@@ -277,6 +275,14 @@ def run(request: Request) -> Generation:
 
 
 def stream(request: Request) -> Iterator[dict]:
+    """Events as the answer arrives (see ``_stream_events``). Raises ``ServiceUnavailable`` at once,
+    before any event, when Claude is not configured, so the caller answers 503 rather than a 200
+    stream that carries only an error."""
+    claude.require_configured()
+    return _stream_events(request)
+
+
+def _stream_events(request: Request) -> Iterator[dict]:
     """Events as the answer arrives: ``{"type": "text", "text"}`` for each piece, then
     ``{"type": "done", "generation": id}``, or ``{"type": "error", "message"}``. If the consumer
     stops early (the browser went away or cancelled), the upstream request is closed and what

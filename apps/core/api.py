@@ -1,7 +1,7 @@
 """REST API of the core app: jobs (owner only) and the staff-only worker self-check."""
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAdminUser
@@ -42,6 +42,20 @@ class JobOutputSerializer(serializers.ModelSerializer):
 
     def get_url(self, job: Job) -> str:
         return reverse("api:job-detail", kwargs={"job_id": job.id})
+
+
+class JobAcceptedSerializer(serializers.Serializer):
+    """``202``: the job that will do the work, and where to follow it (also in ``Location``)."""
+
+    job = JobOutputSerializer()
+    url = serializers.CharField()
+    run = serializers.IntegerField(required=False, help_text="The agent run (proposals' agent runs only).")
+    run_url = serializers.CharField(required=False)
+    download = serializers.CharField(required=False, help_text="Where the result downloads once it succeeded.")
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 class JobListApi(ListAPIView):
@@ -85,9 +99,7 @@ class SelfCheckApi(APIView):
 
     @extend_schema(
         request=None,
-        responses={
-            202: inline_serializer("JobAccepted", {"job": JobOutputSerializer(), "url": serializers.CharField()})
-        },
+        responses={202: JobAcceptedSerializer},
     )
     def post(self, request):
         job = services.enqueue_job(owner=request.user, kind="core.selfcheck")

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
+from .client_ip import client_ip
+
 WINDOW_SECONDS = 60
 
 
@@ -91,6 +93,11 @@ class TierRateThrottle(BaseThrottle):
             reset_in=int(self.wait_seconds + 0.999),
         )
         return estimated <= limit
+
+    def get_ident(self, request) -> str:
+        """Anonymous callers are counted by client IP, honouring only ``TRUSTED_PROXIES``
+        (DRF's own ``get_ident`` believes ``X-Forwarded-For`` from anyone)."""
+        return client_ip(request) or "unknown"
 
     def wait(self) -> float:
         return self.wait_seconds

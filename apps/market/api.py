@@ -4,10 +4,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from apps.core.api import JobAcceptedSerializer
+from apps.core.schema import JSON_LIST
 
 from . import selectors, services
 from .engine import indicators as indicator_engine
@@ -75,10 +79,28 @@ def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
+class QuoteSerializer(serializers.Serializer):
+    """A quote (``services.quote_payload``): money as decimal strings; ``price`` null before any bar."""
+
+    symbol = serializers.CharField()
+    name = serializers.CharField()
+    currency = serializers.CharField()
+    exchange = serializers.CharField(required=False)
+    asset_type = serializers.CharField(required=False)
+    price = serializers.CharField(allow_null=True)
+    previous_close = serializers.CharField(allow_null=True, required=False)
+    change = serializers.CharField(allow_null=True, required=False)
+    change_percent = serializers.FloatField(allow_null=True, required=False)
+    volume = serializers.CharField(allow_null=True, required=False)
+    time = serializers.DateTimeField(required=False)
+    source = serializers.CharField(allow_null=True)
+    simulated = serializers.BooleanField()
+
+
 class QuoteApi(APIView):
     """The latest price of an instrument (cached 60 s; "simulated" when the feed simulates it)."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: QuoteSerializer})
     def get(self, request, symbol: str):
         return Response(services.quote_for_symbol(symbol=symbol))
 
@@ -89,7 +111,7 @@ class HistoryApi(APIView):
     ``indicators=all`` every indicator, or name them; each is computed with the bars before the range
     as warm-up, so its first value equals the one computed on the whole history (TA-Lib's values)."""
 
-    @extend_schema(parameters=[HistoryQuery], responses={200: None})
+    @extend_schema(parameters=[HistoryQuery], responses={200: OpenApiTypes.OBJECT})
     def get(self, request, symbol: str):
         instrument = selectors.instrument(symbol=symbol)
         query = HistoryQuery(data=request.query_params)
@@ -132,7 +154,7 @@ class HistoryApi(APIView):
 
 
 class FundamentalsApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, symbol: str):
         instrument = selectors.instrument(symbol=symbol)
         data = getattr(instrument, "fundamentals", None)
@@ -190,7 +212,7 @@ class AnalysisApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("interval", str, enum=Bar.Interval.values), OpenApiParameter("benchmark", str)],
-        responses={200: None},
+        responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, symbol: str):
         instrument = selectors.instrument(symbol=symbol)
@@ -208,7 +230,7 @@ class PredictionApi(APIView):
         horizon = serializers.IntegerField(required=False, min_value=1, max_value=60, default=5)
         interval = serializers.ChoiceField(choices=Bar.Interval.values, required=False)
 
-    @extend_schema(request=PredictionInput, responses={202: None})
+    @extend_schema(request=PredictionInput, responses={202: JobAcceptedSerializer})
     def post(self, request, symbol: str):
         from django.urls import reverse
 
@@ -238,7 +260,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
 
 
 class SearchApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], responses={200: None})
+    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], responses={200: JSON_LIST})
     def get(self, request):
         q = request.query_params.get("q", "")
         if not q.strip():
@@ -249,7 +271,7 @@ class SearchApi(APIView):
 
 
 class IndicesApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         indices = selectors.active_instruments().filter(asset_type=Instrument.AssetType.INDEX)
         return Response([services.cached_quote(instrument=i) for i in indices])
@@ -262,13 +284,13 @@ def _movers(key, *, reverse: bool, only=None):
 
 
 class GainersApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(_movers(lambda r: r["change_percent"], reverse=True, only=lambda r: r["change_percent"] > 0))
 
 
 class LosersApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(_movers(lambda r: r["change_percent"], reverse=False, only=lambda r: r["change_percent"] < 0))
 
@@ -276,6 +298,6 @@ class LosersApi(APIView):
 class TrendingApi(APIView):
     """The most active: by the size of the move, then volume."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(_movers(lambda r: (abs(r["change_percent"]), r["volume"]), reverse=True))

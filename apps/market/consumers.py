@@ -20,6 +20,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import HttpRequest
 
 from apps.accounts import services as accounts
+from apps.core.client_ip import client_ip_from_scope
+from apps.core.parsers import ClientJSONError, loads_from_client
 
 from . import fanout, selectors, services
 
@@ -53,8 +55,10 @@ class RealtimeQuotesConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
-            message = json.loads(text_data or "")
-        except (TypeError, ValueError):
+            message = loads_from_client(text_data or "")
+        except ClientJSONError as exc:
+            if exc.code == "too_deep":
+                return await self.error("too_deep", str(exc))
             return await self.error("bad_message", 'Send JSON, e.g. {"action": "subscribe", "symbols": ["GOOG"]}.')
         if not isinstance(message, dict):
             return await self.error("bad_message", 'A message is a JSON object with an "action".')
@@ -90,8 +94,8 @@ class RealtimeQuotesConsumer(AsyncWebsocketConsumer):
 
     def _user_for_token(self, token: str):
         request = HttpRequest()
-        client = self.scope.get("client") or ("", 0)
-        request.META["REMOTE_ADDR"] = client[0] or "0.0.0.0"  # noqa: S104 - a value, not a bind address
+        # The client's address through trusted proxies only (daphne itself trusts no header).
+        request.META["REMOTE_ADDR"] = client_ip_from_scope(self.scope) or "0.0.0.0"  # noqa: S104 - a value, not a bind address
         return accounts.user_for_bearer_token(token=token, request=request)
 
     async def subscribe(self, wanted: set[str]) -> None:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -180,7 +181,10 @@ class BatchDownloadApi(APIView):
         renderer = JSONRenderer()
         return renderer, renderer.media_type
 
-    @extend_schema(parameters=[OpenApiParameter("format", str, enum=["json", "csv"])], responses={200: None})
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["json", "csv"])],
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.STR},
+    )
     def get(self, request, job_id):
         job = core_selectors.job_of(user=request.user, job_id=job_id)
         if job.kind != "nlp.batch":

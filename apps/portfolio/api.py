@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -22,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core import selectors as core_selectors
-from apps.core.api import JobOutputSerializer
+from apps.core.api import JobAcceptedSerializer, JobOutputSerializer
 from apps.core.idempotency import idempotent
 from apps.core.pagination import StandardPagination
 
@@ -223,7 +224,7 @@ class TransactionListApi(PortfolioScoped):
 
     pagination_class = StandardPagination
 
-    @extend_schema(parameters=[TransactionFilter], responses={200: None})
+    @extend_schema(parameters=[TransactionFilter], responses={200: OpenApiTypes.OBJECT})
     def get(self, request, portfolio_id: int):
         portfolio = self.portfolio()
         query = TransactionFilter(data=request.query_params)
@@ -233,7 +234,7 @@ class TransactionListApi(PortfolioScoped):
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response([transaction_output(t) for t in page])
 
-    @extend_schema(request=TransactionInputSerializer, responses={201: None})
+    @extend_schema(request=TransactionInputSerializer, responses={201: OpenApiTypes.OBJECT})
     @idempotent
     def post(self, request, portfolio_id: int):
         portfolio = self.portfolio()
@@ -251,11 +252,11 @@ class TransactionApi(PortfolioScoped):
     def txn(self) -> Transaction:
         return selectors.transaction_of(portfolio=self.portfolio(), transaction_id=self.kwargs["transaction_id"])
 
-    @extend_schema(responses={200: None}, operation_id="portfolio_transaction_detail")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="portfolio_transaction_detail")
     def get(self, request, portfolio_id: int, transaction_id: int):
         return Response(transaction_output(self.txn()))
 
-    @extend_schema(request=TransactionInputSerializer, responses={200: None})
+    @extend_schema(request=TransactionInputSerializer, responses={200: OpenApiTypes.OBJECT})
     def put(self, request, portfolio_id: int, transaction_id: int):
         txn = self.txn()
         data = TransactionInputSerializer(data=request.data)
@@ -263,7 +264,7 @@ class TransactionApi(PortfolioScoped):
         recorded = services.update_transaction(txn=txn, actor=request.user, data=data.to_input())
         return Response(transaction_output(recorded.transaction, cash=recorded.ledger.cash))
 
-    @extend_schema(request=TransactionInputSerializer, responses={200: None})
+    @extend_schema(request=TransactionInputSerializer, responses={200: OpenApiTypes.OBJECT})
     def patch(self, request, portfolio_id: int, transaction_id: int):
         txn = self.txn()
         current = {
@@ -309,7 +310,7 @@ class ImportApi(PortfolioScoped):
                 },
             }
         },
-        responses={201: None},
+        responses={201: OpenApiTypes.OBJECT},
     )
     @idempotent
     def post(self, request, portfolio_id: int):
@@ -327,7 +328,7 @@ class ImportApi(PortfolioScoped):
 
 
 class ExportApi(PortfolioScoped):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request, portfolio_id: int):
         portfolio = self.portfolio()
         response = HttpResponse(selectors.export_csv(portfolio=portfolio), content_type="text/csv; charset=utf-8")
@@ -341,7 +342,7 @@ class ExportApi(PortfolioScoped):
 class HoldingsApi(PortfolioScoped):
     """Holdings at the latest prices with unrealised P&L per holding and per open lot."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, portfolio_id: int):
         return Response(plain(selectors.holdings_view(portfolio=self.portfolio())))
 
@@ -365,7 +366,7 @@ class RangeReadApi(PortfolioScoped):
 
     read = None  # the selector: (portfolio, start, end, benchmark) → dict
 
-    @extend_schema(parameters=[RangeQuery], responses={200: None})
+    @extend_schema(parameters=[RangeQuery], responses={200: OpenApiTypes.OBJECT})
     def get(self, request, portfolio_id: int):
         portfolio = self.portfolio()
         q = RangeQuery(data=request.query_params)
@@ -393,13 +394,13 @@ class AnalyticsApi(RangeReadApi):
 
 
 class AllocationApi(PortfolioScoped):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, portfolio_id: int):
         return Response(plain(read_cache.allocation(portfolio=self.portfolio())))
 
 
 class DividendsApi(PortfolioScoped):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, portfolio_id: int):
         return Response(plain(read_cache.dividends_view(portfolio=self.portfolio())))
 
@@ -422,7 +423,7 @@ class RebalanceApi(PortfolioScoped):
     """GET: drift from the target weights and the trades that reach them (``mode`` buy_and_sell or
     buy_only, ``fractional``, ``min_trade``). PUT ``{targets: {symbol: weight}}`` sets the targets."""
 
-    @extend_schema(parameters=[RebalanceQuery], responses={200: None})
+    @extend_schema(parameters=[RebalanceQuery], responses={200: OpenApiTypes.OBJECT})
     def get(self, request, portfolio_id: int):
         portfolio = self.portfolio()
         q = RebalanceQuery(data=request.query_params)
@@ -431,7 +432,7 @@ class RebalanceApi(PortfolioScoped):
             raise ValidationError({"targets": "Set target weights first (PUT {targets: {symbol: weight}})."})
         return Response(plain(selectors.rebalance_plan(portfolio=portfolio, **q.validated_data)))
 
-    @extend_schema(request=TargetsInput, responses={200: None})
+    @extend_schema(request=TargetsInput, responses={200: OpenApiTypes.OBJECT})
     def put(self, request, portfolio_id: int):
         portfolio = self.portfolio()
         data = TargetsInput(data=request.data)
@@ -472,11 +473,11 @@ class OptimizeInput(serializers.Serializer):
 class OptimizeApi(PortfolioScoped):
     """POST: mean-variance optimisation as a job (202 + job URL); GET: this portfolio's runs."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, portfolio_id: int):
         return Response({"results": _jobs_of(request, self.portfolio(), "portfolio.optimize")})
 
-    @extend_schema(request=OptimizeInput, responses={202: None})
+    @extend_schema(request=OptimizeInput, responses={202: JobAcceptedSerializer})
     def post(self, request, portfolio_id: int):
         portfolio = self.portfolio()
         data = OptimizeInput(data=request.data)
@@ -516,11 +517,11 @@ class BacktestInput(serializers.Serializer):
 class BacktestApi(PortfolioScoped):
     """POST: a strategy backtest as a job (202 + job URL); GET: this portfolio's backtests."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, portfolio_id: int):
         return Response({"results": _jobs_of(request, self.portfolio(), "portfolio.backtest")})
 
-    @extend_schema(request=BacktestInput, responses={202: None})
+    @extend_schema(request=BacktestInput, responses={202: JobAcceptedSerializer})
     def post(self, request, portfolio_id: int):
         portfolio = self.portfolio()
         data = BacktestInput(data=request.data)
@@ -573,7 +574,7 @@ class OrderListApi(PortfolioScoped):
     """Paper orders (``?status=``); POST places one (``Idempotency-Key`` honoured). A market order
     fills at once at the latest price; the others wait for the feed's prices."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, portfolio_id: int):
         status = request.query_params.get("status")
         if status and status not in Order.Status.values:
@@ -581,7 +582,7 @@ class OrderListApi(PortfolioScoped):
         rows = selectors.orders_of(portfolio=self.portfolio(), status=status)[:500]
         return Response({"results": [order_output(o) for o in rows]})
 
-    @extend_schema(request=OrderInputSerializer, responses={201: None})
+    @extend_schema(request=OrderInputSerializer, responses={201: OpenApiTypes.OBJECT})
     @idempotent
     def post(self, request, portfolio_id: int):
         portfolio = self.portfolio()
@@ -605,20 +606,20 @@ class OrderListApi(PortfolioScoped):
 
 
 class OrderApi(PortfolioScoped):
-    @extend_schema(responses={200: None}, operation_id="portfolio_order_detail")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="portfolio_order_detail")
     def get(self, request, portfolio_id: int, order_id: int):
         return Response(order_output(selectors.order_of(portfolio=self.portfolio(), order_id=order_id)))
 
 
 class CancelOrderApi(PortfolioScoped):
-    @extend_schema(request=None, responses={200: None})
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, portfolio_id: int, order_id: int):
         order = selectors.order_of(portfolio=self.portfolio(), order_id=order_id)
         return Response(order_output(services.cancel_order(order=order, actor=request.user)))
 
 
 class AuditApi(PortfolioScoped):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, portfolio_id: int):
         rows: list[AuditEntry] = list(selectors.audit_of(portfolio=self.portfolio())[:500])
         return Response(

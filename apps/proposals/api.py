@@ -10,6 +10,7 @@ and ``debug`` are for administrators."""
 
 from django.http import Http404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -18,7 +19,9 @@ from rest_framework.views import APIView
 from apps.accounts.permissions import IsAdminRole
 from apps.accounts.permissions import IsReviewer as _IsReviewer
 from apps.core import services as core_services
-from apps.core.api import JobOutputSerializer
+from apps.core.api import JobAcceptedSerializer, JobOutputSerializer
+from apps.core.pagination import StandardPagination, paginate
+from apps.core.schema import JSON_LIST
 
 from . import selectors, services
 from .models import Agent, Proposal, Repository
@@ -78,7 +81,7 @@ class RepositoriesApi(APIView):
 
 class ProposalSerializer(serializers.ModelSerializer):
     repository = serializers.PrimaryKeyRelatedField(read_only=True)
-    reviewer = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    reviewer = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
     stale = serializers.SerializerMethodField()
 
     class Meta:
@@ -130,27 +133,23 @@ class ProposalFilters(serializers.Serializer):
     risk = serializers.ChoiceField(choices=Proposal.Risk.choices, required=False)
     repository = serializers.IntegerField(required=False, min_value=1)
     q = serializers.CharField(required=False, max_length=200)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
-    skip = serializers.IntegerField(required=False, min_value=0, default=0)
 
 
 class ProposalsApi(APIView):
-    """Proposals, newest first (``ai_type``, ``status``, ``risk``, ``repository``, ``q``, ``limit``,
-    ``skip``); POST creates one."""
+    """Proposals, newest first (``ai_type``, ``status``, ``risk``, ``repository``, ``q``; paginated
+    with ``limit``/``offset``, ``skip`` being an alias of ``offset``); POST creates one."""
 
-    @extend_schema(parameters=[ProposalFilters], responses={200: None})
+    pagination_class = StandardPagination
+
+    @extend_schema(parameters=[ProposalFilters], responses={200: ProposalSerializer(many=True)})
     def get(self, request):
         filters = ProposalFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        given = dict(filters.validated_data)
-        limit, skip = given.pop("limit"), given.pop("skip")
-        rows = selectors.proposals(user=request.user, **given)
-        page = list(rows[skip : skip + limit])
-        return Response(
-            {
-                "count": rows.count(),
-                "results": ProposalSerializer(page, many=True, context={"stale": services.stale_ids(page)}).data,
-            }
+        page, paginator = paginate(
+            request, selectors.proposals(user=request.user, **filters.validated_data), view=self, default_limit=50
+        )
+        return paginator.get_paginated_response(
+            ProposalSerializer(page, many=True, context={"stale": services.stale_ids(page)}).data
         )
 
     def get_permissions(self):
@@ -228,7 +227,7 @@ class AgentsApi(APIView):
 
     permission_classes = [MayReadAnalytics]
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(selectors.agents())
 
@@ -236,7 +235,7 @@ class AgentsApi(APIView):
 class AgentApi(APIView):
     permission_classes = [MayReadAnalytics]
 
-    @extend_schema(responses={200: None}, operation_id="agent_status")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="agent_status")
     def get(self, request, agent: str):
         return Response(selectors.agent_status(_agent(agent)))
 
@@ -246,7 +245,7 @@ class AgentMetricsApi(APIView):
 
     permission_classes = [MayReadAnalytics]
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, agent: str):
         return Response(selectors.agent_metrics(_agent(agent)))
 
@@ -280,16 +279,38 @@ class AgentRunApi(APIView):
 
     permission_classes = [MayRunAgents]
 
-    @extend_schema(request=RunInput, responses={202: None})
+    @extend_schema(request=RunInput, responses={202: JobAcceptedSerializer})
     def post(self, request, agent: str):
         return _start(request, _agent(agent))
 
 
+class RunSummarySerializer(serializers.Serializer):
+    """An agent run in a list (``selectors.run_summary``)."""
+
+    id = serializers.IntegerField()
+    agent = serializers.CharField()
+    repository = serializers.IntegerField(allow_null=True)
+    trigger = serializers.CharField()
+    status = serializers.CharField()
+    job = serializers.CharField(allow_null=True)
+    files_scanned = serializers.IntegerField()
+    findings = serializers.IntegerField()
+    proposals_created = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    seconds = serializers.FloatField(allow_null=True)
+
+
 class RunsApi(APIView):
-    """Agent runs, newest first (``agent``, ``repository``, ``limit``)."""
+    """Agent runs, newest first (``agent``, ``repository``; paginated with ``limit``/``offset``)."""
+
+    pagination_class = StandardPagination
 
     @extend_schema(
-        parameters=[OpenApiParameter(n, str) for n in ("agent", "repository", "limit")], responses={200: None}
+        parameters=[OpenApiParameter(n, str) for n in ("agent", "repository")],
+        responses={200: RunSummarySerializer(many=True)},
     )
     def get(self, request):
         agent = request.query_params.get("agent") or None
@@ -298,17 +319,16 @@ class RunsApi(APIView):
         repository = request.query_params.get("repository") or None
         if repository and not repository.isdigit():
             raise serializers.ValidationError({"repository": "A repository id."})
-        limit = request.query_params.get("limit", "50")
-        if not limit.isdigit() or not 1 <= int(limit) <= 200:
-            raise serializers.ValidationError({"limit": "A whole number from 1 to 200."})
-        rows = selectors.runs(user=request.user, agent=agent, repository=repository)[: int(limit)]
-        return Response([selectors.run_summary(r) for r in rows])
+        page, paginator = paginate(
+            request, selectors.runs(user=request.user, agent=agent, repository=repository), view=self, default_limit=50
+        )
+        return paginator.get_paginated_response([selectors.run_summary(r) for r in page])
 
 
 class RunApi(APIView):
     """One run with its log, its suggestions (Guardian) and the proposals it made."""
 
-    @extend_schema(responses={200: None}, operation_id="agent_run_detail")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="agent_run_detail")
     def get(self, request, run_id: int):
         run = selectors.run(user=request.user, run_id=run_id)
         return Response(
@@ -328,7 +348,7 @@ class TestApi(APIView):
 
     permission_classes = [MayRunTests]
 
-    @extend_schema(request=None, responses={202: None})
+    @extend_schema(request=None, responses={202: JobAcceptedSerializer})
     def post(self, request, proposal_id: int):
         proposal = selectors.proposal(user=request.user, proposal_id=proposal_id)
         if not proposal.repository.test_command.strip():
@@ -344,7 +364,7 @@ class AutoApplyApi(APIView):
 
     permission_classes = [MayAutoApply]
 
-    @extend_schema(request=None, responses={202: None})
+    @extend_schema(request=None, responses={202: JobAcceptedSerializer})
     def post(self, request):
         return _accepted(core_services.enqueue_job(owner=request.user, kind="proposals.auto_apply"))
 
@@ -373,7 +393,7 @@ def suggestion_output(s) -> dict:
 class AnalyseApi(APIView):
     """Guardian's findings (Bandit and its own rules) on posted Python code, with mechanical fixes."""
 
-    @extend_schema(request=AnalyseInput, responses={200: None})
+    @extend_schema(request=AnalyseInput, responses={200: OpenApiTypes.OBJECT})
     def post(self, request):
         data = AnalyseInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -404,7 +424,7 @@ class LearningStatsApi(APIView):
 
     permission_classes = [MayReadAnalytics]
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(selectors.learning_stats())
 
@@ -412,7 +432,7 @@ class LearningStatsApi(APIView):
 class AnalyticsOverviewApi(APIView):
     permission_classes = [MayReadAnalytics]
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(selectors.overview())
 
@@ -422,7 +442,7 @@ class LearningInsightsApi(APIView):
 
     permission_classes = [MayReadAnalytics]
 
-    @extend_schema(parameters=[OpenApiParameter("minimum", int)], responses={200: None})
+    @extend_schema(parameters=[OpenApiParameter("minimum", int)], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         minimum = request.query_params.get("minimum", "5")
         if not minimum.isdigit() or not 1 <= int(minimum) <= 1000:
@@ -435,7 +455,7 @@ class AnalyticsProposalsApi(APIView):
 
     permission_classes = [MayReadAnalytics]
 
-    @extend_schema(parameters=[OpenApiParameter("days", int)], responses={200: None})
+    @extend_schema(parameters=[OpenApiParameter("days", int)], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         days = request.query_params.get("days", "30")
         if not days.isdigit() or not 1 <= int(days) <= 366:
@@ -446,7 +466,7 @@ class AnalyticsProposalsApi(APIView):
 class AnalyticsAgentsApi(APIView):
     permission_classes = [MayReadAnalytics]
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(selectors.agent_analytics())
 
@@ -456,7 +476,7 @@ class DebugApi(APIView):
 
     permission_classes = [IsAdminRole]
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(selectors.debug_report())
 
@@ -466,7 +486,7 @@ class GuardianScanApi(APIView):
 
     permission_classes = [MayRunAgents]
 
-    @extend_schema(request=RunInput, responses={202: None})
+    @extend_schema(request=RunInput, responses={202: JobAcceptedSerializer})
     def post(self, request):
         return _start(request, Agent.GUARDIAN)
 
@@ -479,7 +499,7 @@ class OptimiseInput(serializers.Serializer):
 class ImperiumOptimiseApi(APIView):
     """Ruff's optimisation fixes for posted Python code: the fixed code, the diff and each change."""
 
-    @extend_schema(request=OptimiseInput, responses={200: None})
+    @extend_schema(request=OptimiseInput, responses={200: OpenApiTypes.OBJECT})
     def post(self, request):
         data = OptimiseInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -491,13 +511,13 @@ class ImperiumRunApi(APIView):
 
     permission_classes = [MayRunAgents]
 
-    @extend_schema(request=RunInput, responses={202: None})
+    @extend_schema(request=RunInput, responses={202: JobAcceptedSerializer})
     def post(self, request):
         return _start(request, Agent.IMPERIUM)
 
 
 class BlueprintsApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(services.blueprints())
 

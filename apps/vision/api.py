@@ -11,13 +11,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api import JobOutputSerializer
+from apps.core.api import JobAcceptedSerializer, JobOutputSerializer
 from apps.core.errors import PayloadTooLarge
 from apps.core.idempotency import idempotent
 from apps.core.pagination import StandardPagination
@@ -133,7 +134,7 @@ class OperationApi(APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=None, responses={202: None})
+    @extend_schema(request=None, responses={202: JobAcceptedSerializer})
     @idempotent
     def post(self, request, operation: str):
         operation = operation.replace("-", "_")
@@ -164,7 +165,7 @@ class BatchApi(APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=None, responses={202: None})
+    @extend_schema(request=None, responses={202: JobAcceptedSerializer})
     @idempotent
     def post(self, request):
         head = BatchParams(data=request.data)
@@ -191,7 +192,7 @@ class JobListApi(APIView):
 
     pagination_class = StandardPagination
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.jobs_of(user=request.user), request, view=self)
@@ -204,7 +205,7 @@ def job_output(job) -> dict:
 
 
 class JobApi(APIView):
-    @extend_schema(responses={200: None}, operation_id="vision_job_detail")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="vision_job_detail")
     def get(self, request, job_id):
         return Response(job_output(selectors.job_of(user=request.user, job_id=job_id)))
 
@@ -217,7 +218,10 @@ class JobApi(APIView):
 class FileApi(APIView):
     """Download one stored image (its owner only); ``?download=1`` as an attachment."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(
+        parameters=[OpenApiParameter("download", bool)],
+        responses={(200, m): OpenApiTypes.BINARY for m in ("image/jpeg", "image/png", "image/webp")},
+    )
     def get(self, request, file_id):
         row = selectors.file_of(user=request.user, file_id=file_id)
         response = FileResponse(
@@ -232,6 +236,6 @@ class FileApi(APIView):
 
 
 class UsageApi(APIView):
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response({"used_bytes": services.used_bytes(request.user), "quota_bytes": settings.VISION_QUOTA_BYTES})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.util import find_spec
@@ -199,13 +200,19 @@ def start_operation(
     return job
 
 
+# What reading a damaged or hostile zip raises: BadZipFile (bad CRC-32, bad header), zlib.error
+# (corrupt deflate data), EOFError (truncated), RuntimeError (encrypted), NotImplementedError
+# (unsupported compression), and OSError/ValueError from odd offsets.
+_CORRUPT_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, OSError, ValueError)
+
+
 def unzip_images(data: bytes, *, field: str = "archive") -> list[Upload]:
     """The images inside a zip (folders flattened, hidden and non-image names skipped)."""
     if len(data) > ZIP_MAX_BYTES:
         raise PayloadTooLarge(f"The zip is {len(data):,} bytes; the limit is {ZIP_MAX_BYTES:,}.", field=field)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except _CORRUPT_ZIP as exc:
         raise ValidationError({field: "The archive is not a readable zip file."}) from exc
     uploads, total = [], 0
     for info in archive.infolist():
@@ -217,7 +224,11 @@ def unzip_images(data: bytes, *, field: str = "archive") -> list[Upload]:
         total += info.file_size
         if info.file_size > settings.VISION_MAX_UPLOAD_BYTES or total > ZIP_MAX_BYTES:  # zip bombs stop here
             raise PayloadTooLarge(f"{name} in the zip is too large once unpacked.", field=field)
-        uploads.append(Upload(name=name, data=archive.read(info), field=field))
+        try:
+            content = archive.read(info)  # stops at the declared size; a lying header fails the CRC
+        except _CORRUPT_ZIP as exc:  # bad CRC-32, truncated or encrypted entry, unknown compression
+            raise ValidationError({field: f"{info.filename} in the zip cannot be read ({exc})."}) from exc
+        uploads.append(Upload(name=name, data=content, field=field))
     if not uploads:
         raise ValidationError({field: "The zip holds no JPEG, PNG or WebP images."})
     return uploads

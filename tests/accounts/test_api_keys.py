@@ -70,7 +70,7 @@ def test_a_nameless_key_is_refused(auth_client):
 
 
 @override_settings(AXES_FAILURE_LIMIT=3)
-def test_guessing_keys_locks_the_address_out(auth_client):
+def test_guessing_a_key_locks_that_prefix_from_that_address_only(auth_client):
     good = create_key(auth_client).json()["key"]
     for i in range(2):
         assert bearer(f"aip_deadbeef_guess{i}").get("/api/v1/auth/me/").status_code == 401
@@ -78,8 +78,39 @@ def test_guessing_keys_locks_the_address_out(auth_client):
     assert locked.status_code == 429
     assert locked.json()["error"]["code"] == "locked_out"
     assert locked.json()["error"]["retry_after"] > 0
-    assert bearer(good).get("/api/v1/auth/me/").status_code == 429
-    assert SecurityEvent.objects.filter(kind="api_key_rejected").count() >= 3
+    assert bearer("aip_deadbeef_guess4").get("/api/v1/auth/me/").status_code == 429
+    # Every other key from the same address (behind a proxy: everyone's) still works.
+    assert bearer(good).get("/api/v1/auth/me/").status_code == 200
+    assert bearer("aip_cafef00d_other").get("/api/v1/auth/me/").status_code == 401
+    rejected = SecurityEvent.objects.filter(kind="api_key_rejected")
+    assert rejected.count() >= 3
+    assert set(rejected.values_list("metadata__key_prefix", flat=True)) >= {"deadbeef", "cafef00d"}
+
+
+@override_settings(AXES_FAILURE_LIMIT=3, TRUSTED_PROXIES=["10.0.0.1/32"])
+def test_an_attacker_cannot_lock_out_another_users_valid_key(other_user):
+    from rest_framework.test import APIClient
+
+    victim = APIClient()
+    victim.force_authenticate(other_user)
+    key = create_key(victim).json()["key"]
+    prefix = key.split("_")[1]
+
+    def call(token, client_addr, remote="10.0.0.1"):
+        client = bearer(token)
+        return client.get("/api/v1/auth/me/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=client_addr).status_code
+
+    # The attacker knows the victim's prefix and hammers it with wrong secrets, from its own
+    # address behind the shared proxy, and forging the victim's address in the header directly.
+    attempts = [call(f"aip_{prefix}_wrong{i}", "198.51.100.66") for i in range(6)]
+    assert attempts[:2] == [401, 401] and set(attempts[2:]) == {429}
+    forged = [call(f"aip_{prefix}_wrong{i}", "198.51.100.10", remote="203.0.113.66") for i in range(6)]
+    assert set(forged[2:]) == {429}
+    # Random keys from the victim's own address lock only the random prefixes.
+    for i in range(6):
+        call(f"aip_{i:08x}_spray", "198.51.100.10")
+    # The victim, behind the same proxy at its own address, is unaffected.
+    assert call(key, "198.51.100.10") == 200
 
 
 @pytest.mark.django_db(transaction=True)

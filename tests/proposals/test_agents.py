@@ -321,7 +321,7 @@ def test_conquest_and_sandbox_as_agent_runs(proposer, repository, django_capture
     assert scaffold.test_result["verdict"] == "not_covered"
     status = proposer.get(f"{API}proposals/agents/sandbox/").json()
     assert status["last_run"]["id"] == tested.pk and status["running"] is False
-    listed = proposer.get(f"{API}proposals/agents/runs/", {"agent": "conquest"}).json()
+    listed = proposer.get(f"{API}proposals/agents/runs/", {"agent": "conquest"}).json()["results"]
     assert [r["id"] for r in listed] == [run.pk] and listed[0]["proposals_created"] == 1
     metrics = proposer.get(f"{API}proposals/agents/conquest/metrics/").json()
     assert metrics["runs"]["total"] == 1 and metrics["runs"]["by_status"] == {"succeeded": 1}

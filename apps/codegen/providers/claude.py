@@ -56,6 +56,11 @@ def _client():
     return claude.client(purpose="Code generation", code="codegen_unavailable")
 
 
+def require_configured() -> None:
+    """Raise the 503 a generation would raise when Claude is not configured, before anything starts."""
+    _client()
+
+
 def _answer(message, text: str | None = None) -> Answer:
     usage = message.usage
     if text is None:

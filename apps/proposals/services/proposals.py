@@ -125,8 +125,11 @@ def _new_content(head: Head, file_path: str, code_before: str, code_after: str) 
     repository = head.repository
     current = head.text(file_path)
     if not code_before:
-        if current is not None:
-            raise ValidationError({"file_path": f"{file_path} exists; give code_before to change it."})
+        if current is not None:  # the same condition as a scaffold's further files: one status, 409
+            raise Conflict(
+                f"{file_path} exists on {repository.default_branch} already; give code_before to change it.",
+                code="file_exists",
+            )
         return "", code_after
     if current is None:
         raise ValidationError({"file_path": f"{file_path} does not exist on {repository.default_branch}."})
