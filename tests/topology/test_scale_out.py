@@ -60,7 +60,7 @@ def nginx_config(*, tmp: Path, port: int, web: list[int], ws: list[int]) -> str:
     body = re.sub(r"upstream platform_ws\s*\{.*?\}", upstream("platform_ws", ws), body, count=1, flags=re.S)
     # Drop the port-80 redirect server and TLS: the test speaks plain HTTP to the main server.
     body = re.sub(r"server\s*\{\s*listen 80;.*?\}\s*", "", body, count=1, flags=re.S)
-    body = re.sub(r"listen 443 ssl;", f"listen 127.0.0.1:{port};", body)
+    body = re.sub(r"listen 443 ssl([^;]*);", rf"listen 127.0.0.1:{port}\1;", body)
     body = "\n".join(line for line in body.splitlines() if not re.match(r"\s*(ssl_|http2 )", line))
     return f"""
 worker_processes 1;
