@@ -210,7 +210,7 @@ def test_idempotency_key_replays_instead_of_recording_twice(auth_client, pid):
 
 def test_listing_filters_and_paginates(auth_client, pid):
     funded(auth_client, pid)
-    rows = auth_client.get(f"{API}{pid}/transactions/", {"type": "buy", "page_size": 1}).json()
+    rows = auth_client.get(f"{API}{pid}/transactions/", {"type": "buy", "limit": 1}).json()
     assert rows["count"] == 2 and len(rows["results"]) == 1
     assert rows["results"][0]["trade_date"] == "2024-01-03"
     assert auth_client.get(f"{API}{pid}/transactions/", {"start": "nope"}).status_code == 400

@@ -95,7 +95,7 @@ def test_reading_is_for_reviewers_administrators_and_members(auth_client, user, 
     assert auth_client.get(f"{API}repositories/").json() == []
     assert auth_client.get(API).json()["count"] == 0
     assert auth_client.get(f"{API}{pending.pk}/").status_code == 404
-    assert auth_client.get(f"{API}agents/runs/").json() == []
+    assert auth_client.get(f"{API}agents/runs/").json()["results"] == []
     assert auth_client.get(f"{API}agents/runs/{run.pk}/").status_code == 404
     for aggregate in ("agents/", "learning/stats/", "analytics/overview/"):
         assert auth_client.get(f"{API}{aggregate}").status_code == 403
@@ -107,7 +107,7 @@ def test_reading_is_for_reviewers_administrators_and_members(auth_client, user, 
     assert [r["name"] for r in listed] == ["app"] and "path" not in listed[0]
     assert auth_client.get(API).json()["count"] == 1
     assert auth_client.get(f"{API}{pending.pk}/").json()["id"] == pending.pk
-    assert [r["id"] for r in auth_client.get(f"{API}agents/runs/").json()] == [run.pk]
+    assert [r["id"] for r in auth_client.get(f"{API}agents/runs/").json()["results"]] == [run.pk]
     assert auth_client.get(f"{API}agents/runs/{run.pk}/").status_code == 200
     # reviewers read every repository, still without the path; administrators see the path
     reviewer = APIClient()

@@ -9,8 +9,8 @@ from tests.proposals.test_api import API, propose, repo_id  # noqa: F401 - fixtu
 pytestmark = pytest.mark.django_db
 
 
-def test_a_new_file_that_exists_is_409(auth_client, repo_id):  # noqa: F811
-    response = propose(auth_client, repo_id, code_before="", code_after="print('hi')\n")
+def test_a_new_file_that_exists_is_409(proposer, repo_id):  # noqa: F811
+    response = propose(proposer, repo_id, code_before="", code_after="print('hi')\n")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "file_exists"
     assert "app.py exists" in response.json()["error"]["message"]
@@ -18,10 +18,10 @@ def test_a_new_file_that_exists_is_409(auth_client, repo_id):  # noqa: F811
 
 
 @pytest.mark.parametrize("position", [0, 1])
-def test_a_scaffold_file_that_exists_is_409_in_any_position(auth_client, repo_id, position):  # noqa: F811
+def test_a_scaffold_file_that_exists_is_409_in_any_position(proposer, repo_id, position):  # noqa: F811
     files = [{"path": "tools/new.py", "template": "python-cli", "params": {"prog": "new"}}]
     files.insert(position, {"path": "app.py", "template": "python-cli", "params": {"prog": "x"}})
-    response = auth_client.post("/api/v1/conquest/scaffold/", {"repository": repo_id, "files": files}, format="json")
+    response = proposer.post("/api/v1/conquest/scaffold/", {"repository": repo_id, "files": files}, format="json")
     assert response.status_code == 409, response.json()
     assert response.json()["error"]["code"] == "file_exists"
     assert not Proposal.objects.exists()
