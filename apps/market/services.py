@@ -21,7 +21,7 @@ from apps.nlp import services as nlp_services
 
 from . import selectors
 from .engine import indicators, risk, signals
-from .models import Bar, Fundamentals, Instrument, NewsItem, Quote
+from .models import Bar, Fundamentals, Instrument, NewsItem, Quote, WatchlistItem
 from .providers.base import HistoryQuery
 from .providers.registry import fetch, fetch_history
 from .signals import ticks_recorded
@@ -454,3 +454,20 @@ def add_news(*, items: list[dict]) -> list[NewsItem]:
         news.instruments.set(selectors.known_symbols(item.get("symbols", [])).values())
         created.append(news)
     return created
+
+
+# --- watchlist --------------------------------------------------------------------------------
+
+
+def watch_instrument(*, user, symbol: str) -> WatchlistItem:
+    """Add the instrument to the user's watchlist (again is fine). Unknown symbol: 404 (UnknownSymbol)."""
+    item = selectors.instrument(symbol=symbol)
+    watched, _ = WatchlistItem.objects.get_or_create(user=user, instrument=item)
+    return watched
+
+
+def unwatch_instrument(*, user, symbol: str) -> bool:
+    """Remove the instrument from the user's watchlist; False when it was not watched."""
+    item = selectors.instrument(symbol=symbol)
+    deleted, _ = WatchlistItem.objects.filter(user=user, instrument=item).delete()
+    return deleted > 0

@@ -9,5 +9,6 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     re_path(r"^(?P<symbol>[A-Za-z0-9.^=_-]{1,20})/$", views.instrument, name="instrument"),
     re_path(r"^(?P<symbol>[A-Za-z0-9.^=_-]{1,20})/prediction/$", views.start_prediction, name="prediction"),
+    re_path(r"^(?P<symbol>[A-Za-z0-9.^=_-]{1,20})/watch/$", views.watch, name="watch"),
     re_path(r"^(?P<symbol>[A-Za-z0-9.^=_-]{1,20})/model/$", views.model_card, name="model"),
 ]

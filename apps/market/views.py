@@ -59,9 +59,24 @@ def instrument(request, symbol: str):
             "history_end": last[-1]["time"] if last else None,
             "ranges": ["1mo", "3mo", "6mo", "1y", "5y", "max"],
             "default_range": "1y",
+            "watched": selectors.is_watched(user=request.user, instrument=item),
             **_model_context(request, item),
         },
     )
+
+
+@login_required
+@require_POST
+def watch(request, symbol: str):
+    """Watch or (with ``action=unwatch``) stop watching the instrument; back to its page."""
+    item = selectors.instrument(symbol=symbol)
+    if request.POST.get("action") == "unwatch":
+        services.unwatch_instrument(user=request.user, symbol=item.symbol)
+        messages.success(request, f"{item.symbol} is no longer on your watchlist.")
+    else:
+        services.watch_instrument(user=request.user, symbol=item.symbol)
+        messages.success(request, f"{item.symbol} is on your watchlist (see the dashboard).")
+    return redirect("market:instrument", symbol=item.symbol)
 
 
 def _model_context(request, item) -> dict:
