@@ -73,6 +73,7 @@ def detail(request, portfolio_id: int):
                 }
             ),
             "summary": performance["summary"],
+            "empty": not performance["series"],
             "benchmark": benchmark,
             "definitions": selectors.DEFINITIONS,
             "dividends": selectors.dividends_view(portfolio=portfolio),
