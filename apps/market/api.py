@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -301,3 +302,33 @@ class TrendingApi(APIView):
     @extend_schema(responses={200: JSON_LIST})
     def get(self, request):
         return Response(_movers(lambda r: (abs(r["change_percent"]), r["volume"]), reverse=True))
+
+
+class WatchInput(serializers.Serializer):
+    symbol = serializers.RegexField(r"^[A-Za-z0-9.^=_-]{1,20}$", max_length=20)
+
+
+class WatchlistApi(APIView):
+    """The caller's watchlist, each instrument with its latest quote; POST {"symbol"} watches one."""
+
+    @extend_schema(responses={200: QuoteSerializer(many=True)})
+    def get(self, request):
+        return Response([services.cached_quote(instrument=i) for i in selectors.watchlist(user=request.user)])
+
+    @extend_schema(request=WatchInput, responses={201: QuoteSerializer})
+    def post(self, request):
+        data = WatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            watched = services.watch_instrument(user=request.user, symbol=data.validated_data["symbol"])
+        except selectors.UnknownSymbol as exc:
+            raise ValidationError({"symbol": f"Unknown symbol {exc.symbol!r}: add the instrument first."}) from exc
+        return Response(services.cached_quote(instrument=watched.instrument), status=201)
+
+
+class WatchlistItemApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, symbol: str):
+        if not services.unwatch_instrument(user=request.user, symbol=symbol):
+            raise Http404(f"{symbol.upper()} is not on your watchlist.")
+        return Response(status=204)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -128,3 +129,18 @@ class NewsItem(models.Model):
 
     def __str__(self) -> str:
         return self.headline
+
+
+class WatchlistItem(models.Model):
+    """An instrument a user follows: shown with its live price on the personal dashboard."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watchlist")
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="watchers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["instrument__symbol"]
+        constraints = [models.UniqueConstraint(fields=["user", "instrument"], name="watchlist_unique_instrument")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} watches {self.instrument_id}"

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from .engine import risk
-from .models import Bar, Instrument, NewsItem, Quote
+from .models import Bar, Instrument, NewsItem, Quote, WatchlistItem
 
 
 class UnknownSymbol(Http404):
@@ -28,6 +28,20 @@ def instrument(*, symbol: str) -> Instrument:
 
 def active_instruments() -> QuerySet[Instrument]:
     return Instrument.objects.filter(is_active=True)
+
+
+def watchlist(*, user) -> list[Instrument]:
+    """The instruments the user watches (by symbol), each with its quote loaded."""
+    return [
+        w.instrument
+        for w in WatchlistItem.objects.filter(user=user, instrument__is_active=True)
+        .select_related("instrument", "instrument__quote")
+        .order_by("instrument__symbol")
+    ]
+
+
+def is_watched(*, user, instrument: Instrument) -> bool:
+    return WatchlistItem.objects.filter(user=user, instrument=instrument).exists()
 
 
 def instruments_by_id(ids: list[int]) -> list[Instrument]:

@@ -21,9 +21,9 @@ from apps.nlp import services as nlp_services
 
 from . import selectors
 from .engine import indicators, risk, signals
-from .models import Bar, Fundamentals, Instrument, NewsItem, Quote
+from .models import Bar, Fundamentals, Instrument, NewsItem, Quote, WatchlistItem
 from .providers.base import HistoryQuery
-from .providers.registry import fetch, fetch_history
+from .providers.registry import configured, fetch, fetch_history
 from .signals import ticks_recorded
 
 QUOTE_TTL = 60
@@ -461,3 +461,74 @@ def add_news(*, items: list[dict]) -> list[NewsItem]:
         news.instruments.set(selectors.known_symbols(item.get("symbols", [])).values())
         created.append(news)
     return created
+
+
+# --- watchlist --------------------------------------------------------------------------------
+
+
+def watch_instrument(*, user, symbol: str) -> WatchlistItem:
+    """Add the instrument to the user's watchlist (again is fine). Unknown symbol: 404 (UnknownSymbol)."""
+    item = selectors.instrument(symbol=symbol)
+    watched, _ = WatchlistItem.objects.get_or_create(user=user, instrument=item)
+    return watched
+
+
+def unwatch_instrument(*, user, symbol: str) -> bool:
+    """Remove the instrument from the user's watchlist; False when it was not watched."""
+    item = selectors.instrument(symbol=symbol)
+    deleted, _ = WatchlistItem.objects.filter(user=user, instrument=item).delete()
+    return deleted > 0
+
+
+# --- adding an instrument ---------------------------------------------------------------------
+
+ADD_HISTORY_DAYS = 5 * 366
+
+
+def add_instrument(
+    *,
+    symbol: str,
+    name: str = "",
+    asset_type: str = Instrument.AssetType.STOCK,
+    interval: str = "1d",
+    filename: str | None = None,
+    data: bytes | None = None,
+) -> Instrument:
+    """Create an instrument with its bars: from the uploaded file (CSV or Parquet, through
+    ``import_bars``: bad rows listed, nothing stored) or, without a file, from the configured data
+    providers (history, then fundamentals when one has them). All or nothing: no bars, no instrument.
+    ``ValidationError`` for a taken symbol or bad rows; ``ServiceUnavailable`` when no provider is
+    configured or none answers."""
+    symbol = symbol.strip().upper()
+    if Instrument.objects.filter(symbol__iexact=symbol).exists():
+        raise ValidationError({"symbol": f"{symbol} already exists."})
+    if asset_type not in Instrument.AssetType.values:
+        raise ValidationError({"asset_type": f"Must be one of {', '.join(Instrument.AssetType.values)}."})
+    provider = None
+    if data is None:
+        end = timezone.now()
+        provider, bars = fetch_history(
+            HistoryQuery(symbol=symbol, interval=interval, start=end - timedelta(days=ADD_HISTORY_DAYS), end=end)
+        )
+    with transaction.atomic():
+        instrument = Instrument.objects.create(
+            symbol=symbol,
+            name=name.strip() or symbol,
+            asset_type=asset_type,
+            data_source=provider or "uploaded file",
+        )
+        if data is None:
+            rows = ((n, bar) for n, bar in enumerate(bars, start=1))
+            import_bars(instrument=instrument, interval=interval, rows=rows, label=f"{provider} bar")
+        else:
+            import_bars_file(instrument=instrument, interval=interval, filename=filename or "bars.csv", data=data)
+    if provider is not None:
+        try:
+            update_fundamentals(instrument=instrument)
+        except (ServiceUnavailable, KeyError) as exc:  # fundamentals are optional for a new instrument
+            logger.info("No fundamentals for %s: %s", symbol, exc)
+    return instrument
+
+
+def providers_configured() -> bool:
+    return bool(configured())

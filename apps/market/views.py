@@ -9,12 +9,14 @@ from django.views.decorators.http import require_POST
 
 from apps.core import selectors as core_selectors
 from apps.core import services as core_services
+from apps.core.errors import ServiceUnavailable
 
 from . import selectors, services
+from .forms import AddInstrumentForm
 
 
 @login_required
-def index(request):
+def index(request, form=None):
     rows = selectors.movers()
     gainers = sorted((r for r in rows if r["change_percent"] > 0), key=lambda r: -r["change_percent"])[:10]
     losers = sorted((r for r in rows if r["change_percent"] < 0), key=lambda r: r["change_percent"])[:10]
@@ -25,8 +27,44 @@ def index(request):
             "gainers": gainers,
             "losers": losers,
             "instruments": selectors.active_instruments().select_related("quote"),
+            "add_form": form or AddInstrumentForm(),
+            "providers_configured": services.providers_configured(),
         },
+        status=400 if form is not None else 200,
     )
+
+
+@login_required
+@require_POST
+def add_instrument(request):
+    """Add an instrument by symbol: bars from the uploaded file or from the data providers."""
+    form = AddInstrumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return index(request, form=form)
+    data = form.cleaned_data
+    upload = data["bars"]
+    try:
+        item = services.add_instrument(
+            symbol=data["symbol"],
+            name=data["name"],
+            asset_type=data["asset_type"],
+            interval=data["interval"],
+            filename=upload.name if upload else None,
+            data=upload.read() if upload else None,
+        )
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error("bars" if field == "file" else field if field in form.fields else None, errors)
+        return index(request, form=form)
+    except ServiceUnavailable as exc:
+        form.add_error(
+            None,
+            f"{exc} Nothing was added. Upload a CSV of bars to add {data['symbol'].upper()} by hand, "
+            "or try again when a provider answers.",
+        )
+        return index(request, form=form)
+    messages.success(request, f"{item.symbol} added ({item.data_source}). Watch it or buy it in a portfolio.")
+    return redirect("market:instrument", symbol=item.symbol)
 
 
 @login_required
@@ -59,9 +97,24 @@ def instrument(request, symbol: str):
             "history_end": last[-1]["time"] if last else None,
             "ranges": ["1mo", "3mo", "6mo", "1y", "5y", "max"],
             "default_range": "1y",
+            "watched": selectors.is_watched(user=request.user, instrument=item),
             **_model_context(request, item),
         },
     )
+
+
+@login_required
+@require_POST
+def watch(request, symbol: str):
+    """Watch or (with ``action=unwatch``) stop watching the instrument; back to its page."""
+    item = selectors.instrument(symbol=symbol)
+    if request.POST.get("action") == "unwatch":
+        services.unwatch_instrument(user=request.user, symbol=item.symbol)
+        messages.success(request, f"{item.symbol} is no longer on your watchlist.")
+    else:
+        services.watch_instrument(user=request.user, symbol=item.symbol)
+        messages.success(request, f"{item.symbol} is on your watchlist (see the dashboard).")
+    return redirect("market:instrument", symbol=item.symbol)
 
 
 def _model_context(request, item) -> dict:

@@ -3,6 +3,7 @@ news-sentiment service the market app calls."""
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -346,6 +347,28 @@ def _history_corpus(owner) -> list[tuple[str, str]]:
 register_corpus("history", _history_corpus)
 
 
+MIN_TOPIC_DOCUMENTS = 3
+CORPUS_LABELS = {"market_news": "market news", "history": "your analysed texts"}
+CORPUS_FIXES = {
+    "market_news": "Store news first (the market news feed, or manage.py seed_demo). ",
+    "history": "Analyse more texts on the text-analysis page first. ",
+}
+
+
+def min_topic_documents(n_topics: int) -> int:
+    """How many documents a topic model of ``n_topics`` topics needs (at least 3, and one per topic)."""
+    return max(MIN_TOPIC_DOCUMENTS, n_topics)
+
+
+def split_documents(text: str) -> list[str]:
+    """Pasted documents: separated by blank lines when there are any, else one per line."""
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        return []
+    parts = re.split(r"\n\s*\n", text) if re.search(r"\n\s*\n", text) else text.split("\n")
+    return [" ".join(part.split()) for part in parts if part.strip()]
+
+
 def start_topics(
     *, owner, n_topics: int, top_terms: int, corpus: str | None = None, documents: Sequence[str] | None = None
 ) -> Job:
@@ -359,14 +382,20 @@ def start_topics(
         if source not in _corpora:
             raise ValidationError({"corpus": f"Unknown corpus {source!r}; available: {', '.join(corpora())}."})
         docs = _corpora[source](owner)
-    if len(docs) < max(3, n_topics):
-        raise ValidationError(
-            {
-                "documents" if documents else "corpus": (
-                    f"Topic modelling needs at least {max(3, n_topics)} documents; {source!r} has {len(docs)}."
-                )
-            }
-        )
+    needed = min_topic_documents(n_topics)
+    if len(docs) < needed:
+        if documents:
+            message = (
+                f"Topic modelling needs at least {needed} documents for {n_topics} topics; you gave {len(docs)}. "
+                "Paste more (one per line, or separated by blank lines) or ask for fewer topics."
+            )
+        else:
+            message = (
+                f"Topic modelling needs at least {needed} documents for {n_topics} topics; "
+                f"{CORPUS_LABELS.get(source, source)!r} has {len(docs)}. {CORPUS_FIXES.get(source, '')}"
+                "Or paste your own documents, or ask for fewer topics."
+            )
+        raise ValidationError({"documents" if documents else "corpus": message})
     return core_services.enqueue_job(
         owner=owner,
         kind="nlp.topics",

@@ -66,7 +66,8 @@ def topics(request):
         try:
             job = services.start_topics(owner=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, " ".join(exc.messages))
+            for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
+                form.add_error(field if field in form.fields else None, errors)
         else:
             messages.info(request, "Fitting topics; the chart appears when the job is done.")
             return redirect("nlp:topics-result", job_id=job.id)

@@ -74,6 +74,7 @@ def detail(request, portfolio_id: int):
                 }
             ),
             "summary": performance["summary"],
+            "empty": not performance["series"],
             "benchmark": benchmark,
             "definitions": selectors.DEFINITIONS,
             "dividends": read_cache.dividends_view(portfolio=portfolio),
