@@ -63,7 +63,8 @@ def usage_summary(owner) -> dict:
             cost=Sum("cost"),
             requests=Count("id"),
         )
-        return {"tokens": t["tokens"] or 0, "cost": str(t["cost"] or Decimal(0)), "requests": t["requests"]}
+        cost = (t["cost"] or Decimal(0)).quantize(Decimal("0.000001"))  # SQLite sums to more places
+        return {"tokens": t["tokens"] or 0, "cost": str(cost), "requests": t["requests"]}
 
     mine = Generation.objects.filter(owner=owner)
     return {"today": totals(mine.filter(created_at__gte=_day_start())), "all_time": totals(mine)}
