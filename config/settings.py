@@ -417,6 +417,9 @@ PROPOSALS_AGENT_MAX_PROPOSALS = env.int("PROPOSALS_AGENT_MAX_PROPOSALS", default
 # unsafe (those are medium risk, so auto-apply's default policy leaves them to a person).
 PROPOSALS_IMPERIUM_RULES = env.list("PROPOSALS_IMPERIUM_RULES", default=["C4", "PERF", "UP", "SIM", "PIE", "F401"])
 PROPOSALS_IMPERIUM_UNSAFE_FIXES = env.bool("PROPOSALS_IMPERIUM_UNSAFE_FIXES", default=True)
+# Code generation with a repository's files as context: the budget of context tokens (estimated as
+# characters / 4) the chosen or retrieved files may take.
+PROPOSALS_CONTEXT_TOKEN_BUDGET = env.int("PROPOSALS_CONTEXT_TOKEN_BUDGET", default=8000)
 if PROPOSALS_AGENT_SCHEDULE:
     CELERY_BEAT_SCHEDULE["proposals-agents"] = {
         "task": "apps.proposals.tasks.run_scheduled_agents",

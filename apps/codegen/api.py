@@ -80,6 +80,7 @@ class ContextFile(serializers.Serializer):
 class GenerationSerializer(serializers.ModelSerializer):
     template = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     usage = serializers.SerializerMethodField()
+    conversation = serializers.SerializerMethodField(help_text="The id of the conversation's first turn.")
     cost = serializers.DecimalField(max_digits=12, decimal_places=6, coerce_to_string=True)
 
     class Meta:
@@ -103,8 +104,14 @@ class GenerationSerializer(serializers.ModelSerializer):
             "usage",
             "cost",
             "duration_ms",
+            "parent",
+            "conversation",
+            "context_paths",
             "created_at",
         ]
+
+    def get_conversation(self, obj) -> int:
+        return obj.conversation_id or obj.pk
 
     def get_usage(self, obj) -> dict:
         return {
@@ -125,6 +132,9 @@ class CodeInput(serializers.Serializer):
     max_tokens = serializers.IntegerField(required=False, min_value=16)
     model = serializers.CharField(max_length=100, required=False)
     effort = serializers.CharField(max_length=10, required=False)
+    conversation = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Continue from this earlier generation of yours."
+    )
 
 
 def event_stream(events):
@@ -288,3 +298,19 @@ class ProjectZipApi(APIView):
         response = HttpResponse(services.project_zip(generation=generation), content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="project-{generation.pk}.zip"'
         return response
+
+
+class ConversationSerializer(serializers.Serializer):
+    conversation = serializers.IntegerField(help_text="The id of the conversation's first generation.")
+    turns = GenerationSerializer(many=True)
+
+
+class ConversationApi(APIView):
+    """The turns of the conversation a generation belongs to, oldest first."""
+
+    @extend_schema(responses={200: ConversationSerializer})
+    def get(self, request, generation_id: int):
+        turns = selectors.conversation_of(user=request.user, generation_id=generation_id)
+        return Response(
+            {"conversation": turns[0].pk, "turns": GenerationSerializer(turns, many=True).data},
+        )

@@ -17,5 +17,6 @@ urlpatterns = [
     path("generate/templates/<slug:slug>/render/", api.RenderTemplateApi.as_view(), name="render"),
     path("history/", api.HistoryApi.as_view(), name="history"),
     path("history/<int:generation_id>/", api.GenerationApi.as_view(), name="generation"),
+    path("conversations/<int:generation_id>/", api.ConversationApi.as_view(), name="conversation"),
     path("usage/", api.UsageApi.as_view(), name="usage"),
 ]

@@ -84,6 +84,23 @@ class Generation(models.Model):
     cache_read_tokens = models.PositiveIntegerField(default=0)
     cost = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal(0), help_text="US dollars.")
     duration_ms = models.PositiveIntegerField(default=0)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        help_text="The earlier turn this generation continues.",
+    )
+    conversation = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="turns",
+        help_text="The first turn of the conversation (empty on a first turn).",
+    )
+    context_paths = models.JSONField(default=list, blank=True, help_text="Paths of the context files sent.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -33,3 +33,12 @@ def generation_of(*, user, generation_id) -> Generation:
 def project_of(*, user, generation_id) -> Generation:
     rows = Generation.objects.filter(owner=user, kind=Generation.Kind.PROJECT).prefetch_related("files")
     return get_object_or_404(rows, pk=generation_id)
+
+
+def conversation_of(*, user, generation_id) -> list[Generation]:
+    """Every turn of the conversation ``generation_id`` belongs to (its first turn and the turns that
+    continue it), oldest first; 404 unless the user owns it."""
+    turn = generation_of(user=user, generation_id=generation_id)
+    root = turn.conversation_id or turn.pk
+    rows = Generation.objects.filter(owner=user).filter(Q(pk=root) | Q(conversation_id=root))
+    return list(rows.select_related("template").order_by("created_at", "id"))

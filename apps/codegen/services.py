@@ -64,7 +64,8 @@ def usage_summary(owner) -> dict:
             cost=DecimalSum("cost"),
             requests=Count("id"),
         )
-        return {"tokens": t["tokens"] or 0, "cost": str(t["cost"] or Decimal(0)), "requests": t["requests"]}
+        cost = (t["cost"] or Decimal(0)).quantize(Decimal("0.000001"))  # SQLite sums to more places
+        return {"tokens": t["tokens"] or 0, "cost": str(cost), "requests": t["requests"]}
 
     mine = Generation.objects.filter(owner=owner)
     return {"today": totals(mine.filter(created_at__gte=_day_start())), "all_time": totals(mine)}
@@ -159,6 +160,52 @@ class Request:
     fields: dict = field(default_factory=dict)  # recorded with the generation
     model: str | None = None
     effort: str | None = None
+    history: list[dict] = field(default_factory=list)  # earlier turns of the conversation, oldest first
+
+
+MAX_TURNS = 20  # earlier turns sent when a conversation is continued
+
+
+def _turn_text(turn: Generation) -> str:
+    """What the user asked in an earlier turn, as it reads in the conversation."""
+    if turn.prompt:
+        return turn.prompt
+    lang = languages.LANGUAGES.get(turn.language)
+    verb = {Generation.Kind.IMPROVE: f"Improve ({turn.goal})", Generation.Kind.EXPLAIN: "Explain"}.get(turn.kind, "")
+    return f"{verb} this {lang.name if lang else turn.language} code:\n\n```\n{turn.input_code}\n```".strip()
+
+
+def conversation_chain(turn: Generation) -> list[Generation]:
+    """The turns from the first one to ``turn`` (following ``parent``), oldest first, at most
+    ``MAX_TURNS``."""
+    chain, seen = [], set()
+    while turn is not None and turn.pk not in seen and len(chain) < MAX_TURNS:
+        chain.append(turn)
+        seen.add(turn.pk)
+        turn = turn.parent
+    return chain[::-1]
+
+
+def _continue(owner, conversation) -> tuple[dict, list[dict]]:
+    """The fields linking a new turn to an earlier generation of the same user, and the messages of
+    the turns so far. Another user's generation (or none) is a 404."""
+    if conversation is None:
+        return {}, []
+    from django.http import Http404
+
+    earlier = Generation.objects.filter(owner=owner, pk=conversation).select_related("parent").first()
+    if earlier is None:
+        raise Http404("No such conversation.")
+    if earlier.status != Generation.Status.SUCCEEDED or not earlier.output.strip():
+        raise ValidationError({"conversation": "That generation has no answer to continue from."})
+    history = []
+    for turn in conversation_chain(earlier):
+        if turn.status != Generation.Status.SUCCEEDED or not turn.output.strip():
+            continue
+        history += [{"role": "user", "content": _turn_text(turn)}, {"role": "assistant", "content": turn.output}]
+    _limit("".join(m["content"] for m in history), "conversation", settings.CODEGEN_MAX_CONTEXT_CHARS)
+    root = earlier.conversation_id or earlier.pk
+    return {"parent": earlier, "conversation_id": root}, history
 
 
 def prepare_code(
@@ -172,8 +219,11 @@ def prepare_code(
     max_tokens: int | None = None,
     model: str | None = None,
     effort: str | None = None,
+    conversation: int | None = None,
 ) -> Request:
-    """Code for ``prompt`` in ``language``, optionally from a rendered template, with context files."""
+    """Code for ``prompt`` in ``language``, optionally from a rendered template, with context files;
+    with ``conversation`` (an earlier generation of the same user) the earlier turns are sent first
+    and the new turn is linked to them."""
     if not prompt.strip():
         raise ValidationError({"prompt": "Describe the code you want."})
     _limit(prompt, "prompt", settings.CODEGEN_MAX_PROMPT_CHARS)
@@ -183,14 +233,30 @@ def prepare_code(
     chosen = template_of(template) if template else None
     starting_point = render_template(template=chosen, params=params or {}) if chosen else ""
     tuning = _tuning(model, effort)  # every field is checked before the quota: a bad one is a 400, not a 429
+    links, history = _continue(owner, conversation)
     check_quota(owner)
     parts = [f"Write {lang.name} code for this request:\n\n{prompt.strip()}"]
     if starting_point:
         parts.append(f"Start from this {lang.name} template and adapt it:\n\n```{lang.highlight}\n{starting_point}```")
     for f in context_files:
         parts.append(f"Context file `{f['path']}`:\n\n```\n{f['content']}\n```")
-    fields = {"prompt": prompt, "template": chosen, "template_version": chosen.version if chosen else None}
-    return Request(owner, Generation.Kind.CODE, lang, "\n\n".join(parts), _max_tokens(max_tokens), fields, **tuning)
+    fields = {
+        "prompt": prompt,
+        "template": chosen,
+        "template_version": chosen.version if chosen else None,
+        "context_paths": [f["path"] for f in context_files],
+        **links,
+    }
+    return Request(
+        owner,
+        Generation.Kind.CODE,
+        lang,
+        "\n\n".join(parts),
+        _max_tokens(max_tokens),
+        fields,
+        **tuning,
+        history=history,
+    )
 
 
 def prepare_improve(
@@ -269,7 +335,11 @@ def finish(
 def run(request: Request) -> Generation:
     started = time.monotonic()
     answer = claude.ask(
-        prompt=request.prompt, max_tokens=request.max_tokens, model=request.model, effort=request.effort
+        prompt=request.prompt,
+        max_tokens=request.max_tokens,
+        model=request.model,
+        effort=request.effort,
+        history=request.history,
     )
     return finish(request, text=answer.text, answer=answer, started=started)
 
@@ -289,7 +359,11 @@ def _stream_events(request: Request) -> Iterator[dict]:
     arrived is recorded as a cancelled generation."""
     started = time.monotonic()
     answer = claude.Streamed(
-        prompt=request.prompt, max_tokens=request.max_tokens, model=request.model, effort=request.effort
+        prompt=request.prompt,
+        max_tokens=request.max_tokens,
+        model=request.model,
+        effort=request.effort,
+        history=request.history,
     )
     pieces = iter(answer)
     completed = False

@@ -18,6 +18,8 @@ from rest_framework.views import APIView
 
 from apps.accounts.permissions import IsAdminRole
 from apps.accounts.permissions import IsReviewer as _IsReviewer
+from apps.codegen import services as codegen_services
+from apps.codegen.api import GenerationSerializer
 from apps.core import services as core_services
 from apps.core.api import JobAcceptedSerializer, JobOutputSerializer
 from apps.core.pagination import StandardPagination, paginate
@@ -543,4 +545,66 @@ class ScaffoldApi(APIView):
         params = dict(data.validated_data)
         repository = params.pop("repository")
         proposal = services.scaffold(repository=repository, params=params, actor=request.user)
+        return Response(ProposalSerializer(proposal).data, status=201)
+
+
+class RepositoryGenerateInput(serializers.Serializer):
+    prompt = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    language = serializers.CharField(max_length=20)
+    branch = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    paths = serializers.ListField(child=serializers.CharField(max_length=300), required=False, max_length=50)
+    conversation = serializers.IntegerField(required=False, allow_null=True)
+    max_tokens = serializers.IntegerField(required=False, min_value=16)
+    model = serializers.CharField(max_length=100, required=False)
+    effort = serializers.CharField(max_length=10, required=False)
+
+
+class RepositoryGenerationSerializer(serializers.Serializer):
+    generation = GenerationSerializer()
+    context = serializers.JSONField(help_text="mode, branch, commit, files sent, skipped, tokens and budget")
+
+
+class RepositoryGenerateApi(APIView):
+    """Generate code with a repository's files as context: the ``paths`` given, or the files of the
+    branch head that best match the prompt (BM25) within ``PROPOSALS_CONTEXT_TOKEN_BUDGET``. The
+    answer is the generation and ``context`` (the files sent, tokens used and the budget). Anyone
+    who may read the repository (another repository is a 404)."""
+
+    @extend_schema(request=RepositoryGenerateInput, responses={201: RepositoryGenerationSerializer})
+    def post(self, request, repository_id: int):
+        repository = selectors.repository(user=request.user, repository_id=repository_id)
+        data = RepositoryGenerateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        prepared, context = services.prepare_generation(
+            owner=request.user, repository=repository, **data.validated_data
+        )
+        generation = codegen_services.run(prepared)
+        return Response({"generation": GenerationSerializer(generation).data, "context": context.summary()}, status=201)
+
+
+class FromGenerationInput(serializers.Serializer):
+    generation = serializers.IntegerField(min_value=1)
+    repository = serializers.IntegerField(min_value=1)
+    path = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    risk = serializers.ChoiceField(choices=Proposal.Risk.choices, default="medium")
+    ai_type = serializers.ChoiceField(choices=Agent.choices, default=Agent.CONQUEST)
+
+
+class FromGenerationApi(APIView):
+    """A proposal from one of your generations (its code as the file at ``path``, new or replacing
+    the whole file) or projects (new files under the folder ``path``), pending review. Reviewers and
+    administrators."""
+
+    permission_classes = [MayPropose]
+
+    @extend_schema(request=FromGenerationInput, responses={201: ProposalSerializer})
+    def post(self, request):
+        data = FromGenerationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        given = dict(data.validated_data)
+        repository = selectors.repository(user=request.user, repository_id=given.pop("repository"))
+        proposal = services.propose_generation(
+            actor=request.user, repository=repository, generation_id=given.pop("generation"), **given
+        )
         return Response(ProposalSerializer(proposal).data, status=201)

@@ -82,7 +82,7 @@ def test_generate_code_records_usage_cost_and_syntax(auth_client, claude, user):
     body = response.json()
     assert body["code"] == "def add(a: int, b: int) -> int:\n    return a + b"
     assert body["explanation"] == "Adds two numbers."
-    assert body["syntax"] == {"checked": True, "ok": True, "error": "", "tool": "ast.parse"}
+    assert body["syntax"] == {"checked": True, "ok": True, "status": "ok", "error": "", "tool": "ast.parse"}
     assert body["usage"] == {
         "input_tokens": 1200,
         "output_tokens": 300,

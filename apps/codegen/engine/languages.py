@@ -1,11 +1,16 @@
 """The languages code generation knows: file extensions, the highlighter's name, and a cheap syntax
 check where one exists on this machine (Python's ``ast.parse``; ``node --check`` for JavaScript;
-``json`` for JSON)."""
+``json`` for JSON; TypeScript's ``tsc`` from npm; ``rustc`` for Rust; ``gofmt -e`` for Go when Go is
+installed). Every other language, or one whose checker is missing here, is reported as "not checked".
+
+Only syntax is judged: a TypeScript snippet that names a type it does not define, or a Rust one that
+uses a crate, still parses (tsc's TS1xxx codes and rustc's uncoded errors are the syntax errors)."""
 
 from __future__ import annotations
 
 import ast
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -44,6 +49,11 @@ LANGUAGES = {
 }
 
 
+NOT_CHECKED = "not checked"
+CHECK_TIMEOUT = 20  # seconds for one external checker
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
 @dataclass(frozen=True)
 class SyntaxCheck:
     checked: bool  # False when no checker exists here for the language
@@ -51,8 +61,80 @@ class SyntaxCheck:
     error: str = ""
     tool: str = ""
 
+    @property
+    def status(self) -> str:
+        """``ok``, ``error`` or ``not checked`` (no checker here, or it timed out)."""
+        if not self.checked:
+            return NOT_CHECKED
+        return "ok" if self.ok else "error"
+
     def as_dict(self) -> dict:
-        return {"checked": self.checked, "ok": self.ok, "error": self.error, "tool": self.tool}
+        return {"checked": self.checked, "ok": self.ok, "status": self.status, "error": self.error, "tool": self.tool}
+
+
+def _tool(name: str) -> str | None:
+    """A checker on the PATH, or installed from npm into the project's ``node_modules``."""
+    found = shutil.which(name)
+    if found:
+        return found
+    local = PROJECT_ROOT / "node_modules" / ".bin" / name
+    return str(local) if local.exists() else None
+
+
+def _external(command: list[str], folder: str, tool: str) -> tuple[subprocess.CompletedProcess | None, SyntaxCheck]:
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed argv, the snippet is a file in a private temp dir
+            command, capture_output=True, text=True, timeout=CHECK_TIMEOUT, cwd=folder
+        )
+    except (subprocess.TimeoutExpired, OSError) as exc:
+        reason = "the check timed out" if isinstance(exc, subprocess.TimeoutExpired) else "the checker did not run"
+        return None, SyntaxCheck(False, None, reason, tool)
+    return done, SyntaxCheck(True, True, tool=tool)
+
+
+def _check_typescript(tsc: str, code: str) -> SyntaxCheck:
+    tool = "tsc"
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "snippet.tsx").write_text(code)
+        command = [tsc, "--noEmit", "--noResolve", "--skipLibCheck", "--pretty", "false", "--jsx", "preserve"]
+        done, result = _external([*command, "snippet.tsx"], folder, tool)
+    if done is None:
+        return result
+    errors = re.findall(r"snippet\.tsx\((\d+),\d+\): error (TS1\d{3}): (.*)", done.stdout)
+    if errors:
+        line, code_, message = errors[0]
+        return SyntaxCheck(True, False, f"line {line}: {message} ({code_})"[:300], tool)
+    return result
+
+
+def _check_rust(rustc: str, code: str) -> SyntaxCheck:
+    tool = "rustc"
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "snippet.rs").write_text(code)
+        command = [rustc, "--edition", "2021", "--crate-type", "lib", "--emit=metadata", "--cap-lints", "allow"]
+        command += ["--error-format", "short", "-o", str(Path(folder) / "snippet.rmeta"), "snippet.rs"]
+        done, result = _external(command, folder, tool)
+    if done is None:
+        return result
+    # parse errors carry no E0xxx code (unresolved crates and type errors do, and are not judged here)
+    errors = re.findall(r"snippet\.rs:(\d+):\d+: error: (.*)", done.stderr)
+    if errors:
+        line, message = errors[0]
+        return SyntaxCheck(True, False, f"line {line}: {message}"[:300], tool)
+    return result
+
+
+def _check_go(gofmt: str, code: str) -> SyntaxCheck:
+    tool = "gofmt -e"
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "snippet.go").write_text(code)
+        done, result = _external([gofmt, "-e", "-l", "snippet.go"], folder, tool)
+    if done is None:
+        return result
+    if done.returncode:
+        lines = done.stderr.strip().splitlines()
+        return SyntaxCheck(True, False, (lines[0] if lines else "it does not parse")[:300], tool)
+    return result
 
 
 def check_syntax(language: str, code: str) -> SyntaxCheck:
@@ -80,6 +162,12 @@ def check_syntax(language: str, code: str) -> SyntaxCheck:
             lines = [line for line in done.stderr.splitlines() if "SyntaxError" in line]
             return SyntaxCheck(True, False, (lines[0] if lines else done.stderr.strip())[:300], "node --check")
         return SyntaxCheck(True, True, tool="node --check")
+    if language == "typescript" and (tsc := _tool("tsc")):
+        return _check_typescript(tsc, code)
+    if language == "rust" and (rustc := _tool("rustc")):
+        return _check_rust(rustc, code)
+    if language == "go" and (gofmt := _tool("gofmt")):
+        return _check_go(gofmt, code)
     return SyntaxCheck(False, None)
 
 

@@ -39,8 +39,11 @@ class Answer:
     cache_read_tokens: int
 
 
-def _request(*, prompt: str, max_tokens: int, model: str | None, effort: str | None) -> dict:
-    """The Messages API arguments every code-generation call shares (the cached system prompt)."""
+def _request(
+    *, prompt: str, max_tokens: int, model: str | None, effort: str | None, history: list[dict] | None = None
+) -> dict:
+    """The Messages API arguments every code-generation call shares (the cached system prompt);
+    ``history`` is the earlier turns of a conversation (``{"role", "content"}``, oldest first)."""
     import anthropic
 
     return {
@@ -48,7 +51,7 @@ def _request(*, prompt: str, max_tokens: int, model: str | None, effort: str | N
         "max_tokens": max_tokens,
         "output_config": {"effort": effort} if effort else anthropic.NOT_GIVEN,
         "system": [{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],
-        "messages": [{"role": "user", "content": prompt}],
+        "messages": [*(history or []), {"role": "user", "content": prompt}],
     }
 
 
@@ -76,10 +79,10 @@ def _answer(message, text: str | None = None) -> Answer:
     )
 
 
-def ask(*, prompt: str, max_tokens: int, model: str | None = None, effort: str | None = None) -> Answer:
+def ask(*, prompt: str, max_tokens: int, model: str | None = None, effort: str | None = None, history=None) -> Answer:
     with claude.failures_as_503(code="codegen_failed"):
         message = _client().messages.create(
-            **_request(prompt=prompt, max_tokens=max_tokens, model=model, effort=effort)
+            **_request(prompt=prompt, max_tokens=max_tokens, model=model, effort=effort, history=history)
         )
     return _answer(message)
 
@@ -88,8 +91,10 @@ class Streamed:
     """A streamed answer: iterate for the text as it arrives; ``answer`` is set once it is complete.
     Closing the iteration early (the client went away) closes the upstream HTTP request."""
 
-    def __init__(self, *, prompt: str, max_tokens: int, model: str | None = None, effort: str | None = None):
-        self.arguments = _request(prompt=prompt, max_tokens=max_tokens, model=model, effort=effort)
+    def __init__(
+        self, *, prompt: str, max_tokens: int, model: str | None = None, effort: str | None = None, history=None
+    ):
+        self.arguments = _request(prompt=prompt, max_tokens=max_tokens, model=model, effort=effort, history=history)
         self.answer: Answer | None = None
         self.text = ""
 

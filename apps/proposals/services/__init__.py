@@ -12,6 +12,7 @@ from .agents import (
     start_run,
     verdict_text,
 )
+from .generation import gather_context, prepare_generation, propose_generation
 from .proposals import (
     analyse,
     apply,
@@ -40,8 +41,11 @@ __all__ = [
     "decide",
     "execute",
     "fail_stuck_runs",
+    "gather_context",
     "is_stale",
     "optimise_posted",
+    "prepare_generation",
+    "propose_generation",
     "register_repository",
     "run_sandbox",
     "run_scheduled",
