@@ -212,7 +212,9 @@ def _bwrap_args(
     for parent in _ancestors([*system, *own]):
         if str(parent) in (PRIVATE_TMP, "/usr") or any(parent == s or s in parent.parents for s in system):
             continue
-        args += ["--perms", "0755", "--dir", str(parent)]
+        # Traversable, not listable: the path to a bound folder (a virtualenv inside the project,
+        # say) must not show what else lives beside it.
+        args += ["--perms", "0711", "--dir", str(parent)]
     for folder in system:
         args += ["--ro-bind", str(folder), str(folder)]
     for folder in _covering(binds):
