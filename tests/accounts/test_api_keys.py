@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from django.test import override_settings
 
@@ -123,6 +125,12 @@ def test_150_parallel_requests_on_a_free_key_about_100_pass(user):
     from django.core.cache import cache
 
     cache.delete_pattern("throttle:*") if hasattr(cache, "delete_pattern") else cache.clear()
+    # The burst must fall inside one minute: across a minute boundary the sliding-window estimate
+    # weighs the previous minute as if its requests were spread evenly (by design, see
+    # apps.core.throttling), which lets a burst straddling the boundary a few requests more.
+    into_minute = time.time() % 60
+    if into_minute > 40:
+        time.sleep(60 - into_minute + 0.5)
     statuses = run_concurrently(lambda: bearer(key).get("/api/v1/jobs/").status_code, calls=150, threads=8)
     passed, limited = statuses.count(200), statuses.count(429)
     assert passed + limited == 150
