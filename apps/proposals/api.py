@@ -11,7 +11,7 @@ and ``debug`` are for administrators."""
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -598,7 +598,13 @@ class FromGenerationApi(APIView):
 
     permission_classes = [MayPropose]
 
-    @extend_schema(request=FromGenerationInput, responses={201: ProposalSerializer})
+    @extend_schema(
+        request=FromGenerationInput,
+        responses={
+            201: ProposalSerializer,
+            404: OpenApiResponse(description="No such generation or repository of yours."),
+        },
+    )
     def post(self, request):
         data = FromGenerationInput(data=request.data)
         data.is_valid(raise_exception=True)
